@@ -1,0 +1,38 @@
+// The names of every stream per source kind: the configuration validates `streams:` against
+// these, and the sync engine looks each name up in the connector declarations.
+#pragma once
+
+#include <array>
+#include <string_view>
+
+namespace partnersync::connectors {
+
+enum class SourceKind { livechat_partner, liveagent_reseller };
+
+// From ../shared/design/streams.md, in the order a pass runs them.
+inline constexpr std::array<std::string_view, 15> kLivechatStreams = {
+    "affiliate_licenses",   "partner_program_licenses", "solution_licenses",
+    "solution_invoices",    "affiliate_performance",    "partner_program_performance",
+    "affiliate_history",    "partner_program_history",  "solution_history",
+    "expert_history",       "earnings",                 "stats",
+    "withdrawals",          "campaigns",                "leads"};
+
+inline constexpr std::array<std::string_view, 6> kLiveagentStreams = {
+    "accounts", "account_addons", "account_users", "account_attributes", "licenses", "variations"};
+
+constexpr bool is_known_stream(SourceKind kind, std::string_view name) {
+  if (kind == SourceKind::livechat_partner) {
+    for (auto s : kLivechatStreams)
+      if (s == name) return true;
+  } else {
+    for (auto s : kLiveagentStreams)
+      if (s == name) return true;
+  }
+  return false;
+}
+
+constexpr std::string_view to_string(SourceKind kind) {
+  return kind == SourceKind::livechat_partner ? "livechat_partner" : "liveagent_reseller";
+}
+
+}  // namespace partnersync::connectors

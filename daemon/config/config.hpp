@@ -1,0 +1,101 @@
+// The validated configuration (../shared/design/interface.md): what partnersync reads from
+// YAML at startup. Loading is pure apart from reading the file, the environment and *_file secrets.
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <filesystem>
+#include <functional>
+#include <map>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "connectors/stream_catalog.hpp"
+
+namespace partnersync::config {
+
+using Seconds = std::chrono::seconds;
+using connectors::SourceKind;
+
+// Thrown for any invalid configuration. what() is one line:
+//   "<file>: <key path>: <what is wrong>"   e.g. "cfg.yaml: sources[1].start_date: ..."
+// It never contains a secret value.
+class ConfigError : public std::runtime_error {
+ public:
+  ConfigError(const std::string& file, const std::string& key_path, const std::string& problem);
+  const std::string& key_path() const { return key_path_; }
+
+ private:
+  std::string key_path_;
+};
+
+struct Source {
+  std::string name;
+  SourceKind kind = SourceKind::livechat_partner;
+  std::string base_url;  // no trailing slash; default per kind
+  // livechat_partner: the bearer token; liveagent_reseller: the API key. Registered with
+  // obs::register_secret() on load.
+  std::string secret;
+  std::string reseller;  // liveagent_reseller only
+  std::chrono::sys_days start_date{};
+  std::string timezone;              // IANA name; UTC (livechat) / America/Los_Angeles (liveagent)
+  std::vector<std::string> streams;  // resolved: every stream of the kind when omitted
+};
+
+struct SyncSettings {
+  Seconds interval{15 * 60};
+  Seconds lookback{30 * 86400};
+  Seconds full_refresh{7 * 86400};
+  Seconds window{31 * 86400};
+  int concurrency = 4;
+  std::map<std::string, Seconds> stream_intervals;  // per-stream override: sync.intervals
+};
+
+struct HttpSettings {
+  Seconds timeout{30};
+  int retries = 5;
+  std::string ca_file;                        // optional extra CA bundle
+  std::size_t max_body_bytes = 256u << 20;    // http.max_body: 256MiB
+  double rate_limit = 0;                      // requests per second per source; 0 = unlimited
+};
+
+struct ServerSettings {
+  std::optional<std::string> listen;  // host:port; absent = disabled
+};
+
+enum class LogFormat { text, json };
+
+struct LogSettings {
+  std::string level = "info";  // trace|debug|info|warn|error
+  LogFormat format = LogFormat::text;
+};
+
+struct Config {
+  std::string file;          // where it was loaded from, for messages
+  std::string database_url;  // registered as a secret-bearing string (password masked)
+  std::vector<Source> sources;
+  SyncSettings sync;
+  HttpSettings http;
+  ServerSettings server;
+  LogSettings log;
+
+  const Source* find_source(const std::string& name) const;
+};
+
+// Looks up an environment variable; std::nullopt when unset.
+using EnvLookup = std::function<std::optional<std::string>(const std::string&)>;
+EnvLookup process_environment();
+
+// Parses and validates YAML text; `file` is used in messages and to resolve relative *_file paths.
+Config parse_config(const std::string& yaml_text, const std::string& file, const EnvLookup& env);
+// Reads `path` and parses it. A missing/unreadable file is a ConfigError too.
+Config load_config(const std::filesystem::path& path, const EnvLookup& env = process_environment());
+
+// "90s", "15m", "6h", "7d" -> seconds; std::nullopt when malformed.
+std::optional<Seconds> parse_duration(const std::string& text);
+// "YYYY-MM-DD" (a real calendar date) -> day; std::nullopt when malformed or impossible.
+std::optional<std::chrono::sys_days> parse_date(const std::string& text);
+
+}  // namespace partnersync::config

@@ -1,0 +1,25 @@
+// Opening PostgreSQL connections with errors that are safe to show: a refused or failed
+// connection becomes DatabaseUnavailable with the DSN's password masked.
+#pragma once
+
+#include <memory>
+#include <stdexcept>
+#include <string>
+
+#include <pqxx/connection>
+
+namespace partnersync::db {
+
+class DatabaseUnavailable : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+// Connects to `url` (libpq URI or key=value string). Throws DatabaseUnavailable with a
+// one-line, redacted message naming the server on failure.
+std::unique_ptr<pqxx::connection> connect(const std::string& url);
+
+// The DSN with its password masked, for messages.
+std::string describe_dsn(const std::string& url);
+
+}  // namespace partnersync::db

@@ -1,0 +1,116 @@
+// Migration runner. The advisory lock is session-level and held for the whole run, so a
+// second process waits, then finds everything applied and does nothing.
+#include "daemon/db/migrator.hpp"
+
+#include <openssl/evp.h>
+#include <spdlog/spdlog.h>
+
+#include <map>
+#include <pqxx/pqxx>
+
+namespace partnersync::db {
+namespace {
+
+// pg_advisory_lock key: "partnersync" in 8 ASCII bytes would not fit a bigint sign-safely;
+// any fixed number unique to the product does.
+constexpr long long kMigrationLockKey = 0x7073796e630001LL;
+
+constexpr const char* kBootstrapSql = R"sql(
+CREATE SCHEMA IF NOT EXISTS sync;
+CREATE TABLE IF NOT EXISTS sync.schema_migrations (
+    version    integer     PRIMARY KEY,
+    name       text        NOT NULL,
+    checksum   text        NOT NULL,
+    applied_at timestamptz NOT NULL DEFAULT now()
+);
+)sql";
+
+class AdvisoryLock {
+ public:
+  explicit AdvisoryLock(pqxx::connection& c) : c_(c) {
+    pqxx::nontransaction tx(c_);
+    tx.exec_params("SELECT pg_advisory_lock($1)", kMigrationLockKey);
+  }
+  ~AdvisoryLock() {
+    try {
+      pqxx::nontransaction tx(c_);
+      tx.exec_params("SELECT pg_advisory_unlock($1)", kMigrationLockKey);
+    } catch (const std::exception&) {
+      // The lock goes with the session if the connection is broken.
+    }
+  }
+  AdvisoryLock(const AdvisoryLock&) = delete;
+  AdvisoryLock& operator=(const AdvisoryLock&) = delete;
+
+ private:
+  pqxx::connection& c_;
+};
+
+}  // namespace
+
+std::string migration_checksum(std::string_view sql) {
+  unsigned char digest[EVP_MAX_MD_SIZE];
+  unsigned int length = 0;
+  EVP_Digest(sql.data(), sql.size(), digest, &length, EVP_sha256(), nullptr);
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string hex;
+  hex.reserve(length * 2);
+  for (unsigned i = 0; i < length; ++i) {
+    hex.push_back(kHex[digest[i] >> 4]);
+    hex.push_back(kHex[digest[i] & 0xf]);
+  }
+  return hex;
+}
+
+MigrationReport migrate(pqxx::connection& connection, std::span<const Migration> migrations) {
+  AdvisoryLock lock(connection);
+  {
+    pqxx::work tx(connection);
+    tx.exec(kBootstrapSql);
+    tx.commit();
+  }
+
+  std::map<int, std::pair<std::string, std::string>> applied;  // version -> (name, checksum)
+  {
+    pqxx::read_transaction tx(connection);
+    for (const auto& row : tx.exec("SELECT version, name, checksum FROM sync.schema_migrations")) {
+      applied[row[0].as<int>()] = {row[1].as<std::string>(), row[2].as<std::string>()};
+    }
+  }
+
+  MigrationReport report;
+  for (const auto& [version, entry] : applied) {
+    bool known = false;
+    for (const auto& m : migrations) known = known || m.version == version;
+    if (!known) {
+      throw MigrationError("database has migration " + std::to_string(version) + " (" +
+                           entry.first +
+                           ") that this partnersync does not know: run a newer partnersync");
+    }
+  }
+  for (const auto& m : migrations) {
+    const std::string checksum = migration_checksum(m.sql);
+    if (auto it = applied.find(m.version); it != applied.end()) {
+      if (it->second.second != checksum) {
+        throw MigrationError("schema/" + std::string(m.name) +
+                             " was changed after it was applied (checksum " +
+                             it->second.second.substr(0, 12) + " in the database, " +
+                             checksum.substr(0, 12) +
+                             " now): add a new migration instead of editing an applied one");
+      }
+      ++report.already_applied;
+      continue;
+    }
+    pqxx::work tx(connection);
+    tx.exec(std::string(m.sql));
+    tx.exec_params(
+        "INSERT INTO sync.schema_migrations (version, name, checksum) VALUES ($1, $2, $3)",
+        m.version, std::string(m.name), checksum);
+    tx.commit();
+    spdlog::info("applied migration {}", m.name);
+    ++report.applied;
+  }
+  return report;
+}
+
+}  // namespace partnersync::db

@@ -1,0 +1,598 @@
+// The HTTP client's engine: a keep-alive pool per origin, a slot channel bounding requests in
+// flight, pacing, per-read deadlines and the retry loop. All Beast and OpenSSL code lives here.
+#include "daemon/http/http_client.hpp"
+
+#include <openssl/ssl.h>
+#include <openssl/x509.h>
+#include <openssl/x509_vfy.h>
+#include <spdlog/spdlog.h>
+#include <zlib.h>
+
+#include <algorithm>
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/experimental/awaitable_operators.hpp>
+#include <boost/asio/experimental/concurrent_channel.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/ssl.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <boost/beast/ssl.hpp>
+#include <cctype>
+#include <map>
+#include <mutex>
+#include <optional>
+#include <random>
+#include <set>
+#include <stdexcept>
+
+#include "daemon/http/retry_policy.hpp"
+#include "daemon/http/url.hpp"
+#include "daemon/obs/redact.hpp"
+
+namespace partnersync::http {
+namespace {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace bhttp = boost::beast::http;
+namespace ssl = boost::asio::ssl;
+using tcp = boost::asio::ip::tcp;
+using boost::system::error_code;
+using Clock = std::chrono::steady_clock;
+
+// Errors come back as values: a failed read is an outcome to classify, not an exception.
+constexpr auto nothrow = asio::as_tuple(asio::use_awaitable);
+
+constexpr std::size_t kHeaderLimit = 64 * 1024;
+constexpr std::size_t kSimdjsonPadding = 64;
+
+std::string format_duration(Milliseconds d) {
+  if (d.count() % 1000 == 0) return std::to_string(d.count() / 1000) + "s";
+  return std::to_string(d.count()) + "ms";
+}
+
+bool iequals(std::string_view a, std::string_view b) {
+  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
+           return std::tolower(static_cast<unsigned char>(x)) ==
+                  std::tolower(static_cast<unsigned char>(y));
+         });
+}
+
+struct Connection {
+  std::unique_ptr<beast::tcp_stream> plain;
+  std::unique_ptr<beast::ssl_stream<beast::tcp_stream>> tls;
+  beast::flat_buffer buffer;
+
+  beast::tcp_stream& lowest() { return tls ? beast::get_lowest_layer(*tls) : *plain; }
+  void close() {
+    error_code ignored;
+    lowest().socket().shutdown(tcp::socket::shutdown_both, ignored);
+    lowest().close();
+  }
+};
+
+// Why one attempt did not produce an HTTP answer.
+struct Failure {
+  ErrorKind kind = ErrorKind::connect;
+  std::string cause;
+  bool retryable = false;
+  // Failed before any response byte on a connection that may have been closed while idle.
+  bool stale = false;
+};
+
+struct Attempt {
+  std::optional<Failure> failure;
+  Response response;
+  bool keep_alive = false;
+};
+
+// Connection-level errors worth another attempt; malformed HTTP is not, the server would
+// answer the same way again.
+bool transient_io_error(const error_code& ec) {
+  if (ec == bhttp::error::end_of_stream || ec == bhttp::error::partial_message) return true;
+  // Anything else from Beast's HTTP category is a parse error.
+  if (ec.category() == bhttp::make_error_code(bhttp::error::end_of_stream).category()) return false;
+  return true;
+}
+
+bool closed_by_peer(const error_code& ec) {
+  return ec == bhttp::error::end_of_stream || ec == asio::error::eof ||
+         ec == asio::error::connection_reset || ec == asio::error::broken_pipe ||
+         ec == asio::error::connection_aborted || ec == ssl::error::stream_truncated;
+}
+
+// Inflates a gzip body, refusing to grow past `limit`.
+std::optional<Failure> gunzip(std::string& body, std::size_t limit) {
+  z_stream zs{};
+  if (inflateInit2(&zs, 16 + MAX_WBITS) != Z_OK)
+    return Failure{ErrorKind::protocol, "gzip: cannot initialise zlib", false, false};
+  std::string out;
+  out.reserve(std::min(limit, body.size() * 4) + kSimdjsonPadding);
+  zs.next_in = reinterpret_cast<Bytef*>(body.data());
+  zs.avail_in = static_cast<uInt>(body.size());
+  std::optional<Failure> failure;
+  for (;;) {
+    const std::size_t old = out.size();
+    const std::size_t chunk = 64 * 1024;
+    out.resize(old + chunk);
+    zs.next_out = reinterpret_cast<Bytef*>(out.data() + old);
+    zs.avail_out = static_cast<uInt>(chunk);
+    const int rc = inflate(&zs, Z_NO_FLUSH);
+    out.resize(old + (chunk - zs.avail_out));
+    if (out.size() > limit) {
+      failure = Failure{ErrorKind::body_too_large,
+                        "body exceeds " + std::to_string(limit) + " bytes (after gzip)", false};
+      break;
+    }
+    if (rc == Z_STREAM_END) break;
+    if (rc == Z_OK) continue;
+    if (rc == Z_BUF_ERROR && zs.avail_in == 0) {
+      failure = Failure{ErrorKind::protocol, "gzip: body truncated", true};
+    } else {
+      failure = Failure{ErrorKind::protocol, "gzip: corrupt body", false};
+    }
+    break;
+  }
+  inflateEnd(&zs);
+  if (!failure) body = std::move(out);
+  return failure;
+}
+
+// Releases a request slot when an attempt ends, however it ends.
+template <class Channel>
+class SlotGuard {
+ public:
+  explicit SlotGuard(Channel* slots) : slots_(slots) {}
+  SlotGuard(const SlotGuard&) = delete;
+  SlotGuard& operator=(const SlotGuard&) = delete;
+  ~SlotGuard() {
+    if (slots_ != nullptr) slots_->try_receive([](error_code) {});
+  }
+
+ private:
+  Channel* slots_;
+};
+
+}  // namespace
+
+std::string_view to_string(ErrorKind kind) {
+  switch (kind) {
+    case ErrorKind::invalid_url:
+      return "invalid_url";
+    case ErrorKind::connect:
+      return "connect";
+    case ErrorKind::tls:
+      return "tls";
+    case ErrorKind::timeout:
+      return "timeout";
+    case ErrorKind::protocol:
+      return "protocol";
+    case ErrorKind::body_too_large:
+      return "body_too_large";
+    case ErrorKind::http_status:
+      return "http_status";
+    case ErrorKind::cancelled:
+      return "cancelled";
+  }
+  return "unknown";
+}
+
+std::string Response::header(std::string_view name) const {
+  for (const auto& h : headers) {
+    if (iequals(h.name, name)) return h.value;
+  }
+  return {};
+}
+
+void throw_exception_from_error(const Error& error, const boost::source_location&) {
+  throw std::runtime_error(error.message);
+}
+
+struct Client::Impl {
+  using SlotChannel = asio::experimental::concurrent_channel<void(error_code)>;
+
+  asio::any_io_executor executor;
+  ClientOptions options;
+  RetryPolicy policy;
+  ssl::context tls_context{ssl::context::tls_client};
+  ClientCounters counters;
+  // Holding a slot = one message in this bounded channel; a full channel makes senders
+  // wait in FIFO order, which is the semaphore we need, and it is thread-safe.
+  SlotChannel slots;
+
+  std::mutex mutex;  // guards everything below
+  std::map<std::string, std::vector<std::unique_ptr<Connection>>> idle;
+  std::set<std::string> warned_plain_hosts;
+  Clock::time_point next_start{};
+  std::mt19937_64 random_engine{std::random_device{}()};
+
+  Impl(asio::any_io_executor ex, ClientOptions opts)
+      : executor(std::move(ex)),
+        options(std::move(opts)),
+        policy(options.retries, options.backoff_base, options.backoff_cap,
+               options.retry_after_cap),
+        slots(executor, static_cast<std::size_t>(std::max(1, options.max_in_flight))) {
+    tls_context.set_options(ssl::context::default_workarounds | ssl::context::no_sslv2 |
+                            ssl::context::no_sslv3 | ssl::context::no_tlsv1 |
+                            ssl::context::no_tlsv1_1);
+    error_code ec;
+    tls_context.set_default_verify_paths(ec);
+    if (ec) spdlog::warn("http: cannot load the system CA store: {}", ec.message());
+    if (!options.ca_file.empty()) {
+      tls_context.load_verify_file(options.ca_file, ec);
+      if (ec) {
+        throw std::runtime_error("http.ca_file: cannot load " + options.ca_file + ": " +
+                                 ec.message());
+      }
+    }
+    tls_context.set_verify_mode(ssl::verify_peer);
+  }
+
+  ~Impl() {
+    for (auto& [origin, connections] : idle) {
+      for (auto& c : connections) c->close();
+    }
+  }
+
+  double random_unit() {
+    std::lock_guard lock(mutex);
+    return std::uniform_real_distribution<double>(0.0, 1.0)(random_engine);
+  }
+
+  void warn_plain_once(const Url& url) {
+    if (url.tls() || is_loopback_host(url.host)) return;
+    std::lock_guard lock(mutex);
+    if (warned_plain_hosts.insert(url.host).second) {
+      spdlog::warn("http: plain http:// to {} - requests and credentials are not encrypted",
+                   obs::redact(url.host));
+    }
+  }
+
+  std::unique_ptr<Connection> take_idle(const std::string& origin) {
+    std::lock_guard lock(mutex);
+    auto it = idle.find(origin);
+    if (it == idle.end() || it->second.empty()) return nullptr;
+    auto conn = std::move(it->second.back());
+    it->second.pop_back();
+    return conn;
+  }
+
+  void put_idle(const std::string& origin, std::unique_ptr<Connection> conn) {
+    std::lock_guard lock(mutex);
+    auto& list = idle[origin];
+    // More idle connections than requests in flight could never be used at once.
+    if (list.size() >= static_cast<std::size_t>(std::max(1, options.max_in_flight))) {
+      conn->close();
+      return;
+    }
+    list.push_back(std::move(conn));
+  }
+
+  // Token bucket of depth one: request starts are spaced 1/rate apart, reserved in order.
+  asio::awaitable<bool> pace() {
+    if (options.rate_limit <= 0) co_return true;
+    const auto interval = std::chrono::duration_cast<Clock::duration>(
+        std::chrono::duration<double>(1.0 / options.rate_limit));
+    Clock::time_point start;
+    {
+      std::lock_guard lock(mutex);
+      const auto now = Clock::now();
+      start = std::max(now, next_start);
+      next_start = start + interval;
+    }
+    if (start <= Clock::now()) co_return true;
+    asio::steady_timer timer(executor, start);
+    auto [ec] = co_await timer.async_wait(nothrow);
+    co_return !ec;
+  }
+
+  Failure tls_failure(const error_code& ec, SSL* native) {
+    const long verify = SSL_get_verify_result(native);
+    if (verify != X509_V_OK) {
+      return Failure{ErrorKind::tls,
+                     std::string("TLS: certificate verify failed (") +
+                         X509_verify_cert_error_string(verify) + ")",
+                     false};
+    }
+    return Failure{ErrorKind::tls, "TLS: " + ec.message(), false};
+  }
+
+  // Resolves, connects and (for https) handshakes within connect_timeout.
+  asio::awaitable<std::pair<std::unique_ptr<Connection>, std::optional<Failure>>> connect(
+      const Url& url) {
+    using namespace asio::experimental::awaitable_operators;
+    const auto deadline = Clock::now() + options.connect_timeout;
+    const Failure timed_out{ErrorKind::timeout,
+                            "timed out (connect " + format_duration(options.connect_timeout) + ")",
+                            true};
+    tcp::resolver resolver(executor);
+    asio::steady_timer timer(executor, deadline);
+    auto resolved = co_await (
+        resolver.async_resolve(url.host, std::to_string(url.port), nothrow) ||
+        timer.async_wait(nothrow));
+    if (resolved.index() == 1) {
+      if (std::get<0>(std::get<1>(resolved)) == asio::error::operation_aborted)
+        co_return std::pair{nullptr, Failure{ErrorKind::cancelled, "cancelled", false}};
+      co_return std::pair{nullptr, timed_out};
+    }
+    auto [rec, endpoints] = std::get<0>(std::move(resolved));
+    if (rec == asio::error::operation_aborted)
+      co_return std::pair{nullptr, Failure{ErrorKind::cancelled, "cancelled", false}};
+    if (rec) {
+      co_return std::pair{nullptr,
+                          Failure{ErrorKind::connect, "resolve: " + rec.message(), true}};
+    }
+
+    auto conn = std::make_unique<Connection>();
+    if (url.tls()) {
+      conn->tls = std::make_unique<beast::ssl_stream<beast::tcp_stream>>(executor, tls_context);
+      // SNI carries names only (RFC 6066 section 3), never an IP literal.
+      if (!is_ip_literal(url.host) &&
+          SSL_set_tlsext_host_name(conn->tls->native_handle(), url.host.c_str()) != 1) {
+        co_return std::pair{nullptr, Failure{ErrorKind::tls, "TLS: cannot set SNI", false}};
+      }
+      conn->tls->set_verify_mode(ssl::verify_peer);
+      // host_name_verification fails without saying why; record the reason so the error
+      // names a hostname mismatch instead of a bare "certificate verify failed".
+      conn->tls->set_verify_callback(
+          [check = ssl::host_name_verification(url.host), ip = is_ip_literal(url.host)](
+              bool preverified, ssl::verify_context& ctx) mutable {
+            if (!preverified) return false;
+            if (check(preverified, ctx)) return true;
+            X509_STORE_CTX_set_error(ctx.native_handle(), ip ? X509_V_ERR_IP_ADDRESS_MISMATCH
+                                                             : X509_V_ERR_HOSTNAME_MISMATCH);
+            return false;
+          });
+    } else {
+      conn->plain = std::make_unique<beast::tcp_stream>(executor);
+    }
+
+    auto& low = conn->lowest();
+    low.expires_at(deadline);
+    auto [cec, endpoint] = co_await low.async_connect(endpoints, nothrow);
+    if (cec == beast::error::timeout) co_return std::pair{nullptr, timed_out};
+    if (cec == asio::error::operation_aborted)
+      co_return std::pair{nullptr, Failure{ErrorKind::cancelled, "cancelled", false}};
+    if (cec)
+      co_return std::pair{nullptr, Failure{ErrorKind::connect, "connect: " + cec.message(), true}};
+
+    if (conn->tls) {
+      low.expires_at(deadline);
+      auto [hec] = co_await conn->tls->async_handshake(ssl::stream_base::client, nothrow);
+      if (hec == beast::error::timeout) co_return std::pair{nullptr, timed_out};
+      if (hec == asio::error::operation_aborted)
+        co_return std::pair{nullptr, Failure{ErrorKind::cancelled, "cancelled", false}};
+      if (hec) co_return std::pair{nullptr, tls_failure(hec, conn->tls->native_handle())};
+    }
+    low.expires_never();
+    co_return std::pair{std::move(conn), std::nullopt};
+  }
+
+  // One request/response on an open connection. Every read gets the earlier of the idle
+  // deadline and the whole-request deadline, so a server that stalls mid-body is caught.
+  template <class Stream>
+  asio::awaitable<Attempt> exchange(Stream& stream, Connection& conn, const Url& url,
+                                    const Request& request) {
+    Attempt out;
+    const auto deadline = Clock::now() + options.request_timeout;
+    auto& low = conn.lowest();
+
+    bhttp::request<bhttp::empty_body> req{bhttp::verb::get, url.target, 11};
+    req.set(bhttp::field::host, url.host_header());
+    req.set(bhttp::field::user_agent, options.user_agent);
+    req.set(bhttp::field::accept_encoding, "gzip");
+    for (const auto& h : request.headers) req.set(h.name, h.value);
+
+    low.expires_at(deadline);
+    counters.requests.fetch_add(1, std::memory_order_relaxed);
+    auto [wec, written] = co_await bhttp::async_write(stream, req, nothrow);
+    if (wec) {
+      out.failure = classify(wec, false, deadline);
+      co_return out;
+    }
+
+    bhttp::response_parser<bhttp::string_body> parser;
+    parser.body_limit(options.max_body_bytes);
+    parser.header_limit(kHeaderLimit);
+    bool reserved = false;
+    while (!parser.is_done()) {
+      if (parser.is_header_done() && !reserved) {
+        reserved = true;
+        // Reserving before the body arrives gives simdjson its padding without a copy.
+        if (auto length = parser.content_length())
+          parser.get().body().reserve(static_cast<std::size_t>(*length) + kSimdjsonPadding);
+      }
+      const auto now = Clock::now();
+      if (now >= deadline) {
+        out.failure = Failure{ErrorKind::timeout,
+                              "timed out (request " + format_duration(options.request_timeout) +
+                                  ")",
+                              true};
+        co_return out;
+      }
+      const auto idle_end = now + options.idle_timeout;
+      const bool idle_bound = idle_end < deadline;
+      low.expires_at(idle_bound ? idle_end : deadline);
+      auto [rec, n] = co_await bhttp::async_read_some(stream, conn.buffer, parser, nothrow);
+      counters.bytes_received.fetch_add(n, std::memory_order_relaxed);
+      if (rec) {
+        out.failure = classify(rec, parser.got_some(), idle_bound ? Clock::time_point::max()
+                                                                  : deadline);
+        co_return out;
+      }
+    }
+    low.expires_never();
+
+    auto& res = parser.get();
+    out.keep_alive = res.keep_alive();
+    out.response.status = res.result_int();
+    for (const auto& field : res) {
+      out.response.headers.push_back(
+          Header{std::string(field.name_string()), std::string(field.value())});
+    }
+    out.response.body = std::move(res.body());
+    if (iequals(out.response.header("Content-Encoding"), "gzip")) {
+      if (auto failure = gunzip(out.response.body, options.max_body_bytes)) {
+        out.failure = std::move(failure);
+        out.keep_alive = false;
+        co_return out;
+      }
+    }
+    if (out.response.body.capacity() < out.response.body.size() + kSimdjsonPadding)
+      out.response.body.reserve(out.response.body.size() + kSimdjsonPadding);
+    co_return out;
+  }
+
+  // `request_deadline` is max() when the idle timer, not the request deadline, was armed.
+  Failure classify(const error_code& ec, bool got_some, Clock::time_point request_deadline) {
+    if (ec == beast::error::timeout) {
+      if (request_deadline != Clock::time_point::max() && Clock::now() >= request_deadline) {
+        return Failure{ErrorKind::timeout,
+                       "timed out (request " + format_duration(options.request_timeout) + ")",
+                       true};
+      }
+      return Failure{ErrorKind::timeout,
+                     "timed out (idle " + format_duration(options.idle_timeout) + ")", true};
+    }
+    if (ec == asio::error::operation_aborted)
+      return Failure{ErrorKind::cancelled, "cancelled", false};
+    if (ec == bhttp::error::body_limit) {
+      return Failure{ErrorKind::body_too_large,
+                     "body exceeds " + std::to_string(options.max_body_bytes) + " bytes", false};
+    }
+    Failure f{ErrorKind::protocol, ec.message(), transient_io_error(ec)};
+    if (ec == bhttp::error::partial_message || (got_some && closed_by_peer(ec)))
+      f.cause = "connection closed mid-response (" + ec.message() + ")";
+    f.stale = !got_some && closed_by_peer(ec);
+    return f;
+  }
+
+  asio::awaitable<Attempt> attempt_once(const Url& url, const Request& request) {
+    const std::string origin = url.origin();
+    std::unique_ptr<Connection> conn = take_idle(origin);
+    bool reused = conn != nullptr;
+    for (;;) {
+      if (!conn) {
+        auto [fresh, failure] = co_await connect(url);
+        if (failure) {
+          Attempt out;
+          out.failure = std::move(failure);
+          co_return out;
+        }
+        conn = std::move(fresh);
+      }
+      Attempt out = conn->tls ? co_await exchange(*conn->tls, *conn, url, request)
+                              : co_await exchange(*conn->plain, *conn, url, request);
+      if (out.failure && out.failure->stale && reused) {
+        // The server closed the idle connection; that says nothing about this request, so
+        // it goes out again at once on a new connection without using up a retry.
+        spdlog::debug("GET {}: reused connection was closed by the server, reconnecting",
+                      obs::redact(request.url));
+        conn->close();
+        conn.reset();
+        reused = false;
+        continue;
+      }
+      if (!out.failure && out.keep_alive) {
+        put_idle(origin, std::move(conn));
+      } else {
+        conn->close();
+      }
+      co_return out;
+    }
+  }
+
+  Error make_error(ErrorKind kind, unsigned status, int attempts, const std::string& shown,
+                   const std::string& cause, std::string body = {}) {
+    Error e;
+    e.kind = kind;
+    e.status = status;
+    e.attempts = attempts;
+    e.url = shown;
+    e.message = obs::redact("GET " + shown + ": " + cause + " after " + std::to_string(attempts) +
+                            (attempts == 1 ? " attempt" : " attempts"));
+    e.body = std::move(body);
+    counters.failures.fetch_add(1, std::memory_order_relaxed);
+    spdlog::debug("{}", e.message);
+    return e;
+  }
+
+  asio::awaitable<Result> get(Request request) {
+    const std::string shown = obs::redact(request.url);
+    const auto url = parse_url(request.url);
+    if (!url) {
+      co_return make_error(ErrorKind::invalid_url, 0, 0, shown,
+                           "not an absolute http:// or https:// URL");
+    }
+    warn_plain_once(*url);
+    const int max_attempts = policy.max_attempts();
+    for (int attempt = 1;; ++attempt) {
+      const auto started = Clock::now();
+      Attempt result;
+      {
+        auto [sec] = co_await slots.async_send(error_code{}, nothrow);
+        if (sec) co_return make_error(ErrorKind::cancelled, 0, attempt - 1, shown, "cancelled");
+        SlotGuard<SlotChannel> guard(&slots);
+        if (!co_await pace())
+          co_return make_error(ErrorKind::cancelled, 0, attempt - 1, shown, "cancelled");
+        result = co_await attempt_once(*url, request);
+      }
+      const auto elapsed =
+          std::chrono::duration_cast<Milliseconds>(Clock::now() - started).count();
+
+      ErrorKind kind = ErrorKind::http_status;
+      std::string cause;
+      bool retryable = false;
+      std::optional<Milliseconds> retry_after;
+      const unsigned status = result.failure ? 0 : result.response.status;
+      if (result.failure) {
+        kind = result.failure->kind;
+        cause = result.failure->cause;
+        retryable = result.failure->retryable;
+        spdlog::debug("GET {} -> {} ({} ms, attempt {}/{})", shown, obs::redact(cause), elapsed,
+                      attempt, max_attempts);
+      } else {
+        spdlog::debug("GET {} -> {} ({} bytes, {} ms, attempt {}/{})", shown, status,
+                      result.response.body.size(), elapsed, attempt, max_attempts);
+        if (status >= 200 && status < 300) {
+          result.response.attempts = attempt;
+          co_return std::move(result.response);
+        }
+        cause = "HTTP " + std::to_string(status);
+        retryable = RetryPolicy::retryable_status(status);
+        if (retryable) {
+          const std::string value = result.response.header("Retry-After");
+          if (!value.empty())
+            retry_after = policy.retry_after(value, std::chrono::system_clock::now());
+        }
+      }
+
+      if (kind == ErrorKind::cancelled || !retryable || attempt >= max_attempts) {
+        co_return make_error(kind, status, attempt, shown, cause,
+                             result.failure ? std::string{} : std::move(result.response.body));
+      }
+      const Milliseconds wait = policy.wait(attempt, retry_after, random_unit());
+      spdlog::warn("GET {}: {} on attempt {}/{}, retrying in {} ms{}", shown, obs::redact(cause),
+                   attempt, max_attempts, wait.count(), retry_after ? " (Retry-After)" : "");
+      counters.retries.fetch_add(1, std::memory_order_relaxed);
+      asio::steady_timer timer(executor, wait);
+      auto [tec] = co_await timer.async_wait(nothrow);
+      if (tec) co_return make_error(ErrorKind::cancelled, 0, attempt, shown, "cancelled");
+    }
+  }
+};
+
+Client::Client(boost::asio::any_io_executor executor, ClientOptions options)
+    : impl_(std::make_unique<Impl>(std::move(executor), std::move(options))) {}
+
+Client::~Client() = default;
+
+boost::asio::awaitable<Result> Client::get(Request request) {
+  co_return co_await impl_->get(std::move(request));
+}
+
+const ClientCounters& Client::counters() const { return impl_->counters; }
+
+}  // namespace partnersync::http

@@ -1,0 +1,76 @@
+// partnersync: parse the command line, load the configuration, hand over to the command.
+// Every failure ends as one line on stderr and a documented exit code.
+#include <spdlog/spdlog.h>
+
+#include <chrono>
+#include <cstdio>
+#include <exception>
+#include <iostream>
+
+#include "daemon/cli/command_line.hpp"
+#include "daemon/cli/commands.hpp"
+#include "daemon/config/config.hpp"
+#include "daemon/db/database.hpp"
+#include "daemon/obs/log.hpp"
+#include "daemon/obs/redact.hpp"
+
+namespace {
+
+using namespace partnersync;
+
+int fail(int code, const std::string& message) {
+  std::cerr << "partnersync: " << obs::redact(message) << "\n";
+  return code;
+}
+
+int run(int argc, char** argv) {
+  const auto today = std::chrono::floor<std::chrono::days>(std::chrono::system_clock::now());
+  cli::Invocation invocation;
+  try {
+    invocation = cli::parse_command_line(argc, argv, today);
+  } catch (const cli::UsageError& e) {
+    return fail(cli::kExitUsage, e.what());
+  }
+  if (invocation.command == cli::Command::help) {
+    std::cout << cli::usage_text();
+    return cli::kExitOk;
+  }
+  if (invocation.command == cli::Command::version) {
+    std::cout << "partnersync " PARTNERSYNC_VERSION "\n";
+    return cli::kExitOk;
+  }
+
+  obs::init_logging(obs::LogFormat::text, "info");
+  config::Config config;
+  try {
+    config = config::load_config(invocation.config_path);
+  } catch (const config::ConfigError& e) {
+    return fail(cli::kExitConfig, e.what());
+  }
+  obs::init_logging(config.log.format == config::LogFormat::json ? obs::LogFormat::json
+                                                                 : obs::LogFormat::text,
+                    config.log.level);
+
+  try {
+    switch (invocation.command) {
+      case cli::Command::migrate: return cli::run_migrate(config);
+      case cli::Command::check: return cli::run_check(config, invocation);
+      case cli::Command::status: return cli::run_status(config, invocation);
+      default: return cli::run_sync(config, invocation);
+    }
+  } catch (const cli::UsageError& e) {
+    return fail(cli::kExitUsage, e.what());
+  } catch (const db::DatabaseUnavailable& e) {
+    return fail(cli::kExitUnavailable, e.what());
+  }
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  try {
+    return run(argc, argv);
+  } catch (const std::exception& e) {
+    return fail(partnersync::cli::kExitSyncFailed, e.what());
+  }
+}

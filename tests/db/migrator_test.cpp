@@ -1,0 +1,139 @@
+// Migrations against the real cluster: fresh apply, idempotent re-apply, two processes at once,
+// a changed applied file refused.
+#include "daemon/db/migrator.hpp"
+
+#include <gtest/gtest.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <pqxx/pqxx>
+#include <vector>
+
+#include "daemon/db/database.hpp"
+#include "daemon/db/migration.hpp"
+#include "tests/support/test_database.hpp"
+
+namespace partnersync::db {
+namespace {
+
+using testing::TestDatabase;
+
+int count(const std::string& url, const std::string& sql) {
+  pqxx::connection c(url);
+  pqxx::read_transaction tx(c);
+  return tx.exec1(sql)[0].as<int>();
+}
+
+TEST(Migrator, FreshDatabaseGetsEveryMigrationAndTheSyncTables) {
+  TestDatabase db("migrate_fresh");
+  auto c = connect(db.url());
+  const auto report = migrate(*c, embedded_migrations());
+  EXPECT_EQ(report.applied, static_cast<int>(embedded_migrations().size()));
+  EXPECT_EQ(report.already_applied, 0);
+  EXPECT_EQ(count(db.url(), "SELECT count(*) FROM sync.schema_migrations"),
+            static_cast<int>(embedded_migrations().size()));
+  for (const char* table : {"windows", "state", "runs", "quarantine", "schema_migrations"}) {
+    EXPECT_EQ(count(db.url(), std::string("SELECT count(*) FROM information_schema.tables WHERE "
+                                          "table_schema = 'sync' AND table_name = '") +
+                                  table + "'"),
+              1)
+        << table;
+  }
+}
+
+TEST(Migrator, ReapplyIsANoOp) {
+  TestDatabase db("migrate_twice");
+  auto c = connect(db.url());
+  migrate(*c, embedded_migrations());
+  const auto second = migrate(*c, embedded_migrations());
+  EXPECT_EQ(second.applied, 0);
+  EXPECT_EQ(second.already_applied, static_cast<int>(embedded_migrations().size()));
+}
+
+TEST(Migrator, RecordsTheChecksumOfEachFile) {
+  TestDatabase db("migrate_checksum");
+  auto c = connect(db.url());
+  migrate(*c, embedded_migrations());
+  pqxx::read_transaction tx(*c);
+  const auto first = embedded_migrations().front();
+  const auto row = tx.exec_params1("SELECT name, checksum FROM sync.schema_migrations WHERE version = $1",
+                                   first.version);
+  EXPECT_EQ(row[0].as<std::string>(), std::string(first.name));
+  EXPECT_EQ(row[1].as<std::string>().size(), 64u);
+  EXPECT_EQ(row[1].as<std::string>(), migration_checksum(first.sql));
+}
+
+TEST(Migrator, TwoProcessesMigratingAtOnceBothSucceedAndApplyOnce) {
+  TestDatabase db("migrate_concurrent");
+  const int total = static_cast<int>(embedded_migrations().size());
+  std::vector<pid_t> children;
+  for (int i = 0; i < 2; ++i) {
+    const pid_t pid = fork();
+    ASSERT_GE(pid, 0);
+    if (pid == 0) {
+      try {
+        auto c = connect(db.url());
+        const auto report = migrate(*c, embedded_migrations());
+        _exit(100 + report.applied);
+      } catch (...) {
+        _exit(1);
+      }
+    }
+    children.push_back(pid);
+  }
+  int applied_sum = 0;
+  for (const pid_t pid : children) {
+    int status = 0;
+    ASSERT_EQ(waitpid(pid, &status, 0), pid);
+    ASSERT_TRUE(WIFEXITED(status));
+    ASSERT_GE(WEXITSTATUS(status), 100) << "a migrating process failed";
+    applied_sum += WEXITSTATUS(status) - 100;
+  }
+  EXPECT_EQ(applied_sum, total) << "each migration must be applied exactly once in all";
+  EXPECT_EQ(count(db.url(), "SELECT count(*) FROM sync.schema_migrations"), total);
+}
+
+TEST(Migrator, ChangedAppliedFileIsRefused) {
+  TestDatabase db("migrate_tampered");
+  auto c = connect(db.url());
+  migrate(*c, embedded_migrations());
+  std::vector<Migration> tampered(embedded_migrations().begin(), embedded_migrations().end());
+  const std::string edited = std::string(tampered.front().sql) + "\n-- edited\n";
+  tampered.front().sql = edited;
+  try {
+    migrate(*c, tampered);
+    FAIL() << "a changed applied migration was accepted";
+  } catch (const MigrationError& e) {
+    EXPECT_NE(std::string(e.what()).find("schema/" + std::string(tampered.front().name) +
+                                         " was changed after it was applied"),
+              std::string::npos)
+        << e.what();
+  }
+}
+
+TEST(Migrator, UnknownAppliedVersionIsRefused) {
+  TestDatabase db("migrate_newer");
+  auto c = connect(db.url());
+  migrate(*c, embedded_migrations());
+  {
+    pqxx::work tx(*c);
+    tx.exec("INSERT INTO sync.schema_migrations (version, name, checksum) "
+            "VALUES (999, '999_future.sql', 'x')");
+    tx.commit();
+  }
+  EXPECT_THROW(migrate(*c, embedded_migrations()), MigrationError);
+}
+
+TEST(Database, UnreachableServerIsReportedWithoutThePassword) {
+  try {
+    connect("postgresql://someone:TopSecretPw@127.0.0.1:1/none?connect_timeout=2");
+    FAIL() << "connected to a closed port";
+  } catch (const DatabaseUnavailable& e) {
+    const std::string message = e.what();
+    EXPECT_EQ(message.find("TopSecretPw"), std::string::npos) << message;
+    EXPECT_NE(message.find("127.0.0.1"), std::string::npos) << message;
+  }
+}
+
+}  // namespace
+}  // namespace partnersync::db
