@@ -1,6 +1,7 @@
 # cmake -P script: writes OUTPUT, a C++ file defining partnersync::db::embedded_migrations()
 # from the INPUTS list of NNN_name.sql files (raw string literals, split to stay under
 # compilers' string literal limits).
+string(REPLACE "|" ";" INPUTS "${INPUTS}")
 set(body "// Generated from schema/*.sql by schema/embed_migrations.cmake. Do not edit.\n")
 string(APPEND body "#include \"daemon/db/migration.hpp\"\n\nnamespace partnersync::db {\nnamespace {\n")
 set(entries "")

@@ -9,6 +9,7 @@
 
 #include "daemon/db/database.hpp"
 #include "daemon/db/migrator.hpp"
+#include "daemon/sync/engine.hpp"
 
 namespace partnersync::cli {
 
@@ -60,11 +61,15 @@ int run_check(const config::Config& config, const Invocation& invocation) {
     exit_code = kExitUnavailable;
   }
 
-  for (const auto* source : sources) {
-    std::cout << "source " << source->name << " (" << connectors::to_string(source->kind) << ", "
-              << source->base_url << "): streams";
+  const auto checks = sync::check_sources(config, sources);
+  for (std::size_t i = 0; i < sources.size(); ++i) {
+    const auto* source = sources[i];
+    std::cout << "source " << source->name << " (" << connectors::to_string(source->kind)
+              << "): " << (checks[i].ok ? "ok, " : "UNREACHABLE: ") << checks[i].detail << "\n";
+    std::cout << "  would sync:";
     for (const auto& s : source->streams) std::cout << ' ' << s;
     std::cout << "\n";
+    if (!checks[i].ok) exit_code = kExitUnavailable;
   }
   return exit_code;
 }

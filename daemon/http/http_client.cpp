@@ -6,7 +6,6 @@
 #include <openssl/x509.h>
 #include <openssl/x509_vfy.h>
 #include <spdlog/spdlog.h>
-#include <zlib.h>
 
 #include <algorithm>
 #include <boost/asio/as_tuple.hpp>
@@ -27,6 +26,7 @@
 #include <set>
 #include <stdexcept>
 
+#include "daemon/http/gzip_body.hpp"
 #include "daemon/http/retry_policy.hpp"
 #include "daemon/http/url.hpp"
 #include "daemon/obs/redact.hpp"
@@ -103,43 +103,6 @@ bool closed_by_peer(const error_code& ec) {
          ec == asio::error::connection_aborted || ec == ssl::error::stream_truncated;
 }
 
-// Inflates a gzip body, refusing to grow past `limit`.
-std::optional<Failure> gunzip(std::string& body, std::size_t limit) {
-  z_stream zs{};
-  if (inflateInit2(&zs, 16 + MAX_WBITS) != Z_OK)
-    return Failure{ErrorKind::protocol, "gzip: cannot initialise zlib", false, false};
-  std::string out;
-  out.reserve(std::min(limit, body.size() * 4) + kSimdjsonPadding);
-  zs.next_in = reinterpret_cast<Bytef*>(body.data());
-  zs.avail_in = static_cast<uInt>(body.size());
-  std::optional<Failure> failure;
-  for (;;) {
-    const std::size_t old = out.size();
-    const std::size_t chunk = 64 * 1024;
-    out.resize(old + chunk);
-    zs.next_out = reinterpret_cast<Bytef*>(out.data() + old);
-    zs.avail_out = static_cast<uInt>(chunk);
-    const int rc = inflate(&zs, Z_NO_FLUSH);
-    out.resize(old + (chunk - zs.avail_out));
-    if (out.size() > limit) {
-      failure = Failure{ErrorKind::body_too_large,
-                        "body exceeds " + std::to_string(limit) + " bytes (after gzip)", false};
-      break;
-    }
-    if (rc == Z_STREAM_END) break;
-    if (rc == Z_OK) continue;
-    if (rc == Z_BUF_ERROR && zs.avail_in == 0) {
-      failure = Failure{ErrorKind::protocol, "gzip: body truncated", true};
-    } else {
-      failure = Failure{ErrorKind::protocol, "gzip: corrupt body", false};
-    }
-    break;
-  }
-  inflateEnd(&zs);
-  if (!failure) body = std::move(out);
-  return failure;
-}
-
 // Releases a request slot when an attempt ends, however it ends.
 template <class Channel>
 class SlotGuard {
@@ -211,8 +174,7 @@ struct Client::Impl {
   Impl(asio::any_io_executor ex, ClientOptions opts)
       : executor(std::move(ex)),
         options(std::move(opts)),
-        policy(options.retries, options.backoff_base, options.backoff_cap,
-               options.retry_after_cap),
+        policy(options.retries, options.backoff_base, options.backoff_cap, options.retry_after_cap),
         slots(executor, static_cast<std::size_t>(std::max(1, options.max_in_flight))) {
     tls_context.set_options(ssl::context::default_workarounds | ssl::context::no_sslv2 |
                             ssl::context::no_sslv3 | ssl::context::no_tlsv1 |
@@ -309,9 +271,8 @@ struct Client::Impl {
                             true};
     tcp::resolver resolver(executor);
     asio::steady_timer timer(executor, deadline);
-    auto resolved = co_await (
-        resolver.async_resolve(url.host, std::to_string(url.port), nothrow) ||
-        timer.async_wait(nothrow));
+    auto resolved = co_await (resolver.async_resolve(url.host, std::to_string(url.port), nothrow) ||
+                              timer.async_wait(nothrow));
     if (resolved.index() == 1) {
       if (std::get<0>(std::get<1>(resolved)) == asio::error::operation_aborted)
         co_return std::pair{nullptr, Failure{ErrorKind::cancelled, "cancelled", false}};
@@ -321,8 +282,7 @@ struct Client::Impl {
     if (rec == asio::error::operation_aborted)
       co_return std::pair{nullptr, Failure{ErrorKind::cancelled, "cancelled", false}};
     if (rec) {
-      co_return std::pair{nullptr,
-                          Failure{ErrorKind::connect, "resolve: " + rec.message(), true}};
+      co_return std::pair{nullptr, Failure{ErrorKind::connect, "resolve: " + rec.message(), true}};
     }
 
     auto conn = std::make_unique<Connection>();
@@ -406,10 +366,9 @@ struct Client::Impl {
       }
       const auto now = Clock::now();
       if (now >= deadline) {
-        out.failure = Failure{ErrorKind::timeout,
-                              "timed out (request " + format_duration(options.request_timeout) +
-                                  ")",
-                              true};
+        out.failure =
+            Failure{ErrorKind::timeout,
+                    "timed out (request " + format_duration(options.request_timeout) + ")", true};
         co_return out;
       }
       const auto idle_end = now + options.idle_timeout;
@@ -418,8 +377,8 @@ struct Client::Impl {
       auto [rec, n] = co_await bhttp::async_read_some(stream, conn.buffer, parser, nothrow);
       counters.bytes_received.fetch_add(n, std::memory_order_relaxed);
       if (rec) {
-        out.failure = classify(rec, parser.got_some(), idle_bound ? Clock::time_point::max()
-                                                                  : deadline);
+        out.failure =
+            classify(rec, parser.got_some(), idle_bound ? Clock::time_point::max() : deadline);
         co_return out;
       }
     }
@@ -434,10 +393,21 @@ struct Client::Impl {
     }
     out.response.body = std::move(res.body());
     if (iequals(out.response.header("Content-Encoding"), "gzip")) {
-      if (auto failure = gunzip(out.response.body, options.max_body_bytes)) {
-        out.failure = std::move(failure);
-        out.keep_alive = false;
-        co_return out;
+      switch (gunzip_body(out.response.body, options.max_body_bytes)) {
+        case GunzipStatus::ok:
+          break;
+        case GunzipStatus::too_large:
+          out.failure = Failure{
+              ErrorKind::body_too_large,
+              "body exceeds " + std::to_string(options.max_body_bytes) + " bytes (gzip-decoded)",
+              false};
+          co_return out;
+        case GunzipStatus::truncated:
+          out.failure = Failure{ErrorKind::protocol, "gzip body truncated", true};
+          co_return out;
+        case GunzipStatus::corrupt:
+          out.failure = Failure{ErrorKind::protocol, "gzip body corrupt", false};
+          co_return out;
       }
     }
     if (out.response.body.capacity() < out.response.body.size() + kSimdjsonPadding)
@@ -483,8 +453,14 @@ struct Client::Impl {
         }
         conn = std::move(fresh);
       }
-      Attempt out = conn->tls ? co_await exchange(*conn->tls, *conn, url, request)
-                              : co_await exchange(*conn->plain, *conn, url, request);
+      // Two statements, not a conditional expression: GCC 12 miscompiles co_await inside ?:
+      // (the temporary is destroyed twice).
+      Attempt out;
+      if (conn->tls) {
+        out = co_await exchange(*conn->tls, *conn, url, request);
+      } else {
+        out = co_await exchange(*conn->plain, *conn, url, request);
+      }
       if (out.failure && out.failure->stale && reused) {
         // The server closed the idle connection; that says nothing about this request, so
         // it goes out again at once on a new connection without using up a retry.
@@ -511,8 +487,11 @@ struct Client::Impl {
     e.status = status;
     e.attempts = attempts;
     e.url = shown;
-    e.message = obs::redact("GET " + shown + ": " + cause + " after " + std::to_string(attempts) +
-                            (attempts == 1 ? " attempt" : " attempts"));
+    // `shown` is redacted already; redacting it twice would eat the ':' after a masked value.
+    e.message = "GET " + shown + ": " + obs::redact(cause);
+    if (attempts > 0)
+      e.message +=
+          " after " + std::to_string(attempts) + (attempts == 1 ? " attempt" : " attempts");
     e.body = std::move(body);
     counters.failures.fetch_add(1, std::memory_order_relaxed);
     spdlog::debug("{}", e.message);
@@ -539,8 +518,7 @@ struct Client::Impl {
           co_return make_error(ErrorKind::cancelled, 0, attempt - 1, shown, "cancelled");
         result = co_await attempt_once(*url, request);
       }
-      const auto elapsed =
-          std::chrono::duration_cast<Milliseconds>(Clock::now() - started).count();
+      const auto elapsed = std::chrono::duration_cast<Milliseconds>(Clock::now() - started).count();
 
       ErrorKind kind = ErrorKind::http_status;
       std::string cause;

@@ -68,11 +68,11 @@ std::string_view to_string(ErrorKind kind);
 
 struct Error {
   ErrorKind kind = ErrorKind::connect;
-  unsigned status = 0;   // HTTP status for http_status, else 0
-  int attempts = 0;      // attempts made, first one included
-  std::string url;       // redacted
-  std::string message;   // one line, redacted, names URL, status/cause and attempts
-  std::string body;      // the body of an http_status answer (bounded by max_body_bytes)
+  unsigned status = 0;  // HTTP status for http_status, else 0
+  int attempts = 0;     // attempts made, first one included
+  std::string url;      // redacted
+  std::string message;  // one line, redacted, names URL, status/cause and attempts
+  std::string body;     // the body of an http_status answer (bounded by max_body_bytes)
 };
 
 using Result = boost::system::result<Response, Error>;
@@ -83,12 +83,13 @@ using Result = boost::system::result<Response, Error>;
 
 // Counts for metrics; read with relaxed loads.
 struct ClientCounters {
-  std::atomic<std::uint64_t> requests{0};      // attempts sent
+  std::atomic<std::uint64_t> requests{0};  // attempts sent
   std::atomic<std::uint64_t> retries{0};
-  std::atomic<std::uint64_t> failures{0};      // get() calls that returned an Error
+  std::atomic<std::uint64_t> failures{0};  // get() calls that returned an Error
   std::atomic<std::uint64_t> bytes_received{0};
 };
 
+// One Client per source (its limits are per source). It must outlive every get() it started.
 class Client {
  public:
   Client(boost::asio::any_io_executor executor, ClientOptions options);

@@ -1,9 +1,9 @@
 // http_bench: requests per second and p50/p99 latency of the HTTP client fetching a small
 // endpoint over keep-alive from the simulator, next to wrk on the same endpoint in the same run.
+#include <algorithm>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/io_context.hpp>
-#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -55,40 +55,56 @@ double percentile(std::vector<double>& sorted, double p) {
   return sorted[index];
 }
 
-// `concurrency` workers share the request budget, each awaiting one request at a time, so
-// the client holds `concurrency` keep-alive connections like wrk does.
+struct Workload {
+  Client* client = nullptr;
+  std::string url;
+  int remaining = 0;
+  int failures = 0;
+  std::vector<double> latencies;
+};
+
+// One of `concurrency` workers sharing the request budget, each awaiting one request at a
+// time, so the client holds `concurrency` keep-alive connections like wrk does. A plain
+// function rather than a lambda: GCC 12 mis-compiles braced initialisers in coroutine lambdas.
+asio::awaitable<void> worker(Workload* w) {
+  while (w->remaining > 0) {
+    --w->remaining;
+    Request request;
+    request.url = w->url;
+    request.headers.push_back(Header{"Authorization", "Bearer sim-token"});
+    const auto start = Clock::now();
+    auto r = co_await w->client->get(std::move(request));
+    w->latencies.push_back(std::chrono::duration<double, std::milli>(Clock::now() - start).count());
+    if (!r.has_value()) ++w->failures;
+  }
+}
+
 Figures run_client(const std::string& url, const Args& args, int& failures) {
   asio::io_context io;
   ClientOptions options;
   options.max_in_flight = args.concurrency;
   options.retries = 0;
   Client client(io.get_executor(), options);
-  std::vector<double> latencies;
-  latencies.reserve(static_cast<std::size_t>(args.requests));
-  int remaining = args.requests;
-  auto worker = [&]() -> asio::awaitable<void> {
-    while (remaining > 0) {
-      --remaining;
-      const auto start = Clock::now();
-      auto r = co_await client.get(Request{url, {Header{"Authorization", "Bearer sim-token"}}});
-      latencies.push_back(std::chrono::duration<double, std::milli>(Clock::now() - start).count());
-      if (!r.has_value()) ++failures;
-    }
-  };
+  Workload w;
+  w.client = &client;
+  w.url = url;
   // Warm-up: open the connections before the clock starts, as wrk does.
-  for (int i = 0; i < args.concurrency; ++i) asio::co_spawn(io, worker(), asio::detached);
-  remaining = args.concurrency;
+  w.remaining = args.concurrency;
+  for (int i = 0; i < args.concurrency; ++i) asio::co_spawn(io, worker(&w), asio::detached);
   io.run();
-  latencies.clear();
-  remaining = args.requests;
+  w.latencies.clear();
+  w.latencies.reserve(static_cast<std::size_t>(args.requests));
+  w.remaining = args.requests;
+  w.failures = 0;
   io.restart();
   const auto start = Clock::now();
-  for (int i = 0; i < args.concurrency; ++i) asio::co_spawn(io, worker(), asio::detached);
+  for (int i = 0; i < args.concurrency; ++i) asio::co_spawn(io, worker(&w), asio::detached);
   io.run();
   const double seconds = std::chrono::duration<double>(Clock::now() - start).count();
-  std::sort(latencies.begin(), latencies.end());
-  return Figures{static_cast<double>(latencies.size()) / seconds, percentile(latencies, 0.50),
-                 percentile(latencies, 0.99)};
+  failures = w.failures;
+  std::sort(w.latencies.begin(), w.latencies.end());
+  return Figures{static_cast<double>(w.latencies.size()) / seconds, percentile(w.latencies, 0.50),
+                 percentile(w.latencies, 0.99)};
 }
 
 // wrk prints latency percentiles as "50%  123.00us"; converts to milliseconds.
@@ -108,8 +124,7 @@ double wrk_latency_ms(const std::string& out, const std::string& label) {
 bool run_wrk(const std::string& url, const Args& args, Figures& out) {
   const std::string command = "wrk -t1 -c" + std::to_string(args.concurrency) + " -d" +
                               std::to_string(args.wrk_seconds) +
-                              "s --latency -H 'Authorization: Bearer sim-token' '" + url +
-                              "' 2>&1";
+                              "s --latency -H 'Authorization: Bearer sim-token' '" + url + "' 2>&1";
   FILE* pipe = popen(command.c_str(), "r");
   if (pipe == nullptr) return false;
   std::string text;

@@ -22,8 +22,8 @@ namespace asio = boost::asio;
 using namespace std::chrono_literals;
 using Clock = std::chrono::steady_clock;
 using sim::Fault;
-using sim::Simulator;
 using sim::SimOptions;
+using sim::Simulator;
 
 constexpr const char* kStatusPath = "/v2/partners/status";
 constexpr const char* kLicensesPath = "/v2/partners/affiliates/livechat/licenses";
@@ -349,8 +349,7 @@ TEST_F(HttpClientTest, OversizedBodyIsRefused) {
   auto options = fast_options();
   options.max_body_bytes = 64 * 1024;
   Client client(io_.get_executor(), options);
-  const std::string path =
-      std::string(kLicensesPath) + "?date_from=2000-01-01&date_to=2030-12-31";
+  const std::string path = std::string(kLicensesPath) + "?date_from=2000-01-01&date_to=2030-12-31";
   auto r = get(client, s.base_url() + path);
   ASSERT_FALSE(r.has_value());
   EXPECT_EQ(r.error().kind, ErrorKind::body_too_large);
@@ -515,7 +514,7 @@ TEST_F(HttpClientTest, NoSecretInAnyLogLineOrError) {
     s.clear_faults();
     record(get(client, "http://127.0.0.1:" + std::to_string(closed_port()) + "/x" + q, headers));
     record(get(client, tls.base_url() + kStatusPath + q, headers));  // untrusted certificate
-    record(get(client, "http://203.0.113.1:99999/x" + q, headers));   // invalid URL
+    record(get(client, "http://203.0.113.1:99999/x" + q, headers));  // invalid URL
   }
   spdlog::set_default_logger(previous);
 

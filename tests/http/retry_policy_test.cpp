@@ -12,7 +12,9 @@ namespace {
 using std::chrono::milliseconds;
 using std::chrono::seconds;
 
-RetryPolicy policy() { return RetryPolicy(5, milliseconds{500}, milliseconds{30'000}, seconds{300}); }
+RetryPolicy policy() {
+  return RetryPolicy(5, milliseconds{500}, milliseconds{30'000}, seconds{300});
+}
 
 TEST(RetryPolicy, RetriesOnlyTooManyRequestsAndTransientServerErrors) {
   for (unsigned s : {429u, 500u, 502u, 503u, 504u}) EXPECT_TRUE(RetryPolicy::retryable_status(s));

@@ -27,7 +27,8 @@ TEST(Url, ExplicitPortAppearsInHostHeaderAndOrigin) {
 }
 
 TEST(Url, SameOriginSpelledDifferentlySharesPoolKey) {
-  EXPECT_EQ(parse_url("http://LOCALHOST/a")->origin(), parse_url("http://localhost:80/b")->origin());
+  EXPECT_EQ(parse_url("http://LOCALHOST/a")->origin(),
+            parse_url("http://localhost:80/b")->origin());
   EXPECT_NE(parse_url("http://localhost/a")->origin(), parse_url("https://localhost/a")->origin());
 }
 
@@ -40,9 +41,7 @@ TEST(Url, Ipv6LiteralKeepsBracketsOnlyInHostHeader) {
   EXPECT_TRUE(is_ip_literal(url->host));
 }
 
-TEST(Url, QueryWithoutPathGetsRootPath) {
-  EXPECT_EQ(parse_url("http://h?x=1")->target, "/?x=1");
-}
+TEST(Url, QueryWithoutPathGetsRootPath) { EXPECT_EQ(parse_url("http://h?x=1")->target, "/?x=1"); }
 
 TEST(Url, RefusesWhatIsNotAnAbsoluteHttpUrl) {
   EXPECT_FALSE(parse_url("ftp://host/x"));

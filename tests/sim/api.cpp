@@ -29,13 +29,27 @@ void append_string(std::string& out, std::string_view text) {
   out += '"';
   for (unsigned char c : text) {
     switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\n': out += "\\n"; break;
-      case '\r': out += "\\r"; break;
-      case '\t': out += "\\t"; break;
-      case '\b': out += "\\b"; break;
-      case '\f': out += "\\f"; break;
+      case '"':
+        out += "\\\"";
+        break;
+      case '\\':
+        out += "\\\\";
+        break;
+      case '\n':
+        out += "\\n";
+        break;
+      case '\r':
+        out += "\\r";
+        break;
+      case '\t':
+        out += "\\t";
+        break;
+      case '\b':
+        out += "\\b";
+        break;
+      case '\f':
+        out += "\\f";
+        break;
       default:
         if (c < 0x20) {
           char buf[8];
@@ -126,7 +140,8 @@ std::string liveagent_error_body(unsigned statuscode, std::string_view message,
   return body;
 }
 
-ApiResponse liveagent_error(unsigned status, std::string_view message, std::string_view debug = "") {
+ApiResponse liveagent_error(unsigned status, std::string_view message,
+                            std::string_view debug = "") {
   return json_response(status, liveagent_error_body(status, message, debug));
 }
 
@@ -657,8 +672,8 @@ Mutation parse_mutation(std::string_view json) {
 }
 
 struct Api::State {
-  mutable std::mutex mutex;      // guards current, retired, generation, cache
-  std::mutex mutate_mutex;       // serialises mutate() so no change is lost
+  mutable std::mutex mutex;  // guards current, retired, generation, cache
+  std::mutex mutate_mutex;   // serialises mutate() so no change is lost
   DatasetPtr current;
   std::vector<DatasetPtr> retired;
   std::uint64_t generation = 0;
@@ -667,8 +682,8 @@ struct Api::State {
 
   ApiResponse livechat(const ApiOptions& options, const DatasetPtr& ds, const ApiRequest& request,
                        const std::vector<std::string_view>& parts) const;
-  ApiResponse liveagent(const ApiOptions& options, const DatasetPtr& ds,
-                        const ApiRequest& request, const std::vector<std::string_view>& parts) const;
+  ApiResponse liveagent(const ApiOptions& options, const DatasetPtr& ds, const ApiRequest& request,
+                        const std::vector<std::string_view>& parts) const;
 };
 
 Api::Api(ApiOptions options) : options_(std::move(options)), state_(std::make_unique<State>()) {
@@ -694,6 +709,8 @@ void Api::mutate(const Mutation& mutation) {
   auto next = std::make_shared<Dataset>(*snapshot());
   apply_mutation(*next, mutation);
   std::lock_guard lock(state_->mutex);
+  // Keep one retired snapshot so a dataset() reference taken just before survives this call.
+  state_->retired.clear();
   state_->retired.push_back(std::move(state_->current));
   state_->current = std::move(next);
   ++state_->generation;
@@ -766,14 +783,16 @@ ApiResponse Api::State::livechat(const ApiOptions& options, const DatasetPtr& ds
     return r;
   }
   const bool legacy = options.legacy_shapes;
-  if (is({"stats"})) return json_response(200, render_stats(*ds, legacy));
-  if (is({"active-licenses"})) return json_response(200, render_stats(*ds, legacy));
+  // /stats has only the nested shape (001); the deprecated /active-licenses keeps the flat
+  // shape that 000 documents for it, so a client on the old path sees the old body.
+  if (is({"stats"})) return json_response(200, render_stats(*ds, false));
+  if (is({"active-licenses"})) return json_response(200, render_stats(*ds, true));
   if (is({"earnings"})) return json_response(200, render_earnings(*ds, legacy));
 
   // Product-scoped paths and their deprecated unscoped aliases (001 "Affiliate Partner").
-  const bool deprecated = p.size() >= 2 && p[0] == "affiliates" &&
-                          (p[1] == "licenses" || p[1] == "performance" || p[1] == "history" ||
-                           p[1] == "campaigns");
+  const bool deprecated =
+      p.size() >= 2 && p[0] == "affiliates" &&
+      (p[1] == "licenses" || p[1] == "performance" || p[1] == "history" || p[1] == "campaigns");
   std::vector<std::string_view> q = p;
   if (deprecated) q.insert(q.begin() + 1, "livechat");
   auto qis = [&](std::initializer_list<std::string_view> want) {
@@ -785,11 +804,12 @@ ApiResponse Api::State::livechat(const ApiOptions& options, const DatasetPtr& ds
   auto needs_window = [&] { return date_window(request, from, to, error); };
 
   for (Program program : {Program::livechat, Program::partner_program}) {
-    const std::string_view scope = program == Program::livechat ? "livechat" : "livechat-partner-program";
+    const std::string_view scope =
+        program == Program::livechat ? "livechat" : "livechat-partner-program";
     if (qis({"affiliates", scope, "licenses"})) {
       if (!needs_window()) return livechat_error(400, error);
-      const auto& all = program == Program::livechat ? ds->affiliate_licenses
-                                                     : ds->partner_program_licenses;
+      const auto& all =
+          program == Program::livechat ? ds->affiliate_licenses : ds->partner_program_licenses;
       if (program == Program::partner_program) {
         return list_response(
             {created_section(ds, all, from, to, "{\"result\":[", false, 0,
@@ -928,7 +948,8 @@ ApiResponse Api::State::liveagent(const ApiOptions& options, const DatasetPtr& d
     for (auto [name, target] : {std::pair{"created_from", &from}, std::pair{"created_to", &to}}) {
       if (const auto* value = query_param(request, name)) {
         if (!parse_datetime(*value)) {
-          return liveagent_error(400, std::string(name) + " must be a datetime YYYY-MM-DD HH:MM:SS");
+          return liveagent_error(400,
+                                 std::string(name) + " must be a datetime YYYY-MM-DD HH:MM:SS");
         }
         *target = *value;
       }
@@ -940,19 +961,16 @@ ApiResponse Api::State::liveagent(const ApiOptions& options, const DatasetPtr& d
                                         return a.date_created < v;
                                       })
                    : all.begin();
-    auto hi = to ? std::upper_bound(all.begin(), all.end(), *to,
-                                    [](const std::string& v, const LaAccount& a) {
-                                      return v < a.date_created;
-                                    })
+    auto hi = to ? std::upper_bound(
+                       all.begin(), all.end(), *to,
+                       [](const std::string& v, const LaAccount& a) { return v < a.date_created; })
                  : all.end();
     if (hi < lo) hi = lo;
     Section s;
     s.head = "{\"response\":{\"accounts\":[";
     s.count = static_cast<std::size_t>(hi - lo);
-    s.item = [ds, first = static_cast<std::size_t>(lo - all.begin())](std::size_t k,
-                                                                      std::string& out) {
-      render_account(ds->accounts[first + k], out);
-    };
+    s.item = [ds, first = static_cast<std::size_t>(lo - all.begin())](
+                 std::size_t k, std::string& out) { render_account(ds->accounts[first + k], out); };
     std::vector<Section> sections;
     sections.push_back(std::move(s));
     return list_response(std::move(sections), "]}}");
@@ -1029,7 +1047,8 @@ ApiResponse Api::State::liveagent(const ApiOptions& options, const DatasetPtr& d
     for (auto [name, target] : {std::pair{"valid_from", &from}, std::pair{"valid_to", &to}}) {
       if (const auto* value = query_param(request, name)) {
         if (!parse_datetime(*value)) {
-          return liveagent_error(400, std::string(name) + " must be a datetime YYYY-MM-DD HH:MM:SS");
+          return liveagent_error(400,
+                                 std::string(name) + " must be a datetime YYYY-MM-DD HH:MM:SS");
         }
         *target = *value;
       }

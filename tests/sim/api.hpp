@@ -18,7 +18,7 @@ namespace partnersync::sim::api {
 
 struct ApiRequest {
   std::string method;
-  std::string path;  // decoded, no query
+  std::string path;                                        // decoded, no query
   std::vector<std::pair<std::string, std::string>> query;  // percent-decoded, in order
   std::string authorization;  // Authorization header value, "" if absent
 };
@@ -35,26 +35,28 @@ struct ApiResponse {
 
 // Every field maps to one command-line flag of partnersync-sim (name with '_' -> '-').
 struct ApiOptions {
-  std::uint64_t seed = 1;               // --seed: same seed, same bodies
-  std::string token = "sim-token";      // --token: expected "Authorization: Bearer <token>"
-  std::string apikey = "sim-apikey";    // --apikey: expected LiveAgent `apikey` query value
+  std::uint64_t seed = 1;             // --seed: same seed, same bodies
+  std::string token = "sim-token";    // --token: expected "Authorization: Bearer <token>"
+  std::string apikey = "sim-apikey";  // --apikey: expected LiveAgent `apikey` query value
   std::string reseller = "reseller@example.com";  // --reseller: LiveAgent reseller identifier
   std::string date_from = "2024-01-01";  // --date-from: first creation day of generated data
   std::string date_to = "2024-12-31";    // --date-to: last creation day of generated data
   std::string today;  // --today: "YYYY-MM-DD" that history/stats are relative to; "" = date_to
-  std::uint64_t affiliate_licenses = 1000;   // --affiliate-licenses (alias --licenses)
+  std::uint64_t affiliate_licenses = 1000;       // --affiliate-licenses (alias --licenses)
   std::uint64_t partner_program_licenses = 200;  // --partner-program-licenses
-  std::uint64_t solution_licenses = 50;      // --solution-licenses
-  std::uint64_t withdrawals = 24;            // --withdrawals
-  std::uint64_t campaigns = 6;               // --campaigns (per program, active + disabled)
-  std::uint64_t leads = 30;                  // --leads
-  std::uint64_t liveagent_accounts = 100;    // --liveagent-accounts
-  std::uint64_t users_per_account = 3;       // --users-per-account (max; varies 1..n)
-  std::uint64_t liveagent_licenses = 20;     // --liveagent-licenses
-  std::uint64_t variations = 5;              // --variations
-  bool legacy_shapes = false;  // --legacy-shapes: tier1/tier2 licenses, flat earnings/stats
-  bool expert = false;         // --expert: experts endpoints answer 200 instead of 403
-  bool prerender = false;      // --prerender: render big list bodies once, serve from memory
+  std::uint64_t solution_licenses = 50;          // --solution-licenses
+  std::uint64_t withdrawals = 24;                // --withdrawals
+  std::uint64_t campaigns = 6;                   // --campaigns (per program, active + disabled)
+  std::uint64_t leads = 30;                      // --leads
+  std::uint64_t liveagent_accounts = 100;        // --liveagent-accounts
+  std::uint64_t users_per_account = 3;           // --users-per-account (max; varies 1..n)
+  std::uint64_t liveagent_licenses = 20;         // --liveagent-licenses
+  std::uint64_t variations = 5;                  // --variations
+  // --legacy-shapes: the old shapes of 000: tier1/tier2 licenses (utm_source, utm_campaign),
+  // flat earnings, withdrawals without withdrawal_id. (/active-licenses is always flat.)
+  bool legacy_shapes = false;
+  bool expert = false;     // --expert: experts endpoints answer 200 instead of 403
+  bool prerender = false;  // --prerender: render big list bodies once, serve from memory
   // --liveagent-error-200: every LiveAgent endpoint answers an ERROR envelope with HTTP 200
   // (the API does this for some failures; see 003 "Error response").
   bool liveagent_error_200 = false;
@@ -97,8 +99,9 @@ class Api {
   void mutate(const Mutation& mutation);
 
   // Ground truth for tests: the data that requests starting now are served from. Snapshots
-  // are immutable; mutate() installs a new one and keeps the old ones alive for the Api's
-  // lifetime, so a returned reference never dangles (it just stops being current).
+  // are immutable and mutate() installs a new one (copy + change). snapshot() keeps its data
+  // alive for as long as it is held; a dataset() reference stays valid until the second
+  // mutate() after the call (hold snapshot() to compare across mutations).
   std::shared_ptr<const Dataset> snapshot() const;
   const Dataset& dataset() const;
 

@@ -3,7 +3,6 @@
 #include "tests/sim/control.hpp"
 
 #include <simdjson.h>
-
 #include <strings.h>
 
 #include <cstdio>
@@ -18,11 +17,21 @@ std::string json_string(std::string_view text) {
   std::string out = "\"";
   for (char c : text) {
     switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\n': out += "\\n"; break;
-      case '\r': out += "\\r"; break;
-      case '\t': out += "\\t"; break;
+      case '"':
+        out += "\\\"";
+        break;
+      case '\\':
+        out += "\\\\";
+        break;
+      case '\n':
+        out += "\\n";
+        break;
+      case '\r':
+        out += "\\r";
+        break;
+      case '\t':
+        out += "\\t";
+        break;
       default:
         if (static_cast<unsigned char>(c) < 0x20) {
           char buf[8];
@@ -46,9 +55,10 @@ Fault::Kind parse_kind(std::string_view kind) {
   if (kind == "stall_body") return Fault::Kind::stall_body;
   if (kind == "close_mid_body") return Fault::Kind::close_mid_body;
   if (kind == "invalid_json") return Fault::Kind::invalid_json;
-  throw std::invalid_argument("fault field 'kind' must be one of status, delay, stall_body, "
-                              "close_mid_body, invalid_json; got '" +
-                              std::string(kind) + "'");
+  throw std::invalid_argument(
+      "fault field 'kind' must be one of status, delay, stall_body, "
+      "close_mid_body, invalid_json; got '" +
+      std::string(kind) + "'");
 }
 
 // The Authorization scheme stays visible (tests check it); the credential never leaves.
@@ -58,6 +68,15 @@ std::string mask_header(std::string_view name, std::string_view value) {
     return space == std::string_view::npos ? "***" : std::string(value.substr(0, space)) + " ***";
   }
   return obs::redact(value);
+}
+
+// Query parameters that carry credentials upstream (LiveAgent's apikey, 003 "Authentication").
+bool is_secret_parameter(std::string_view name) {
+  for (std::string_view secret : {"apikey", "api_key", "token", "access_token", "password"}) {
+    if (name.size() == secret.size() && strncasecmp(name.data(), secret.data(), name.size()) == 0)
+      return true;
+  }
+  return false;
 }
 
 }  // namespace
@@ -126,15 +145,17 @@ std::string requests_to_json(const std::vector<LoggedRequest>& requests) {
   std::string out = "[";
   for (const auto& r : requests) {
     if (out.size() > 1) out += ',';
-    out += R"({"method":)" + json_string(r.method) +
-           R"(,"target":)" + json_string(obs::redact(r.target)) +
-           R"(,"path":)" + json_string(r.path) + R"(,"status":)" + std::to_string(r.status) +
-           R"(,"in_flight_at_start":)" + std::to_string(r.in_flight_at_start) +
-           R"(,"connection_id":)" + std::to_string(r.connection_id) + R"(,"query":[)";
+    out += R"({"method":)" + json_string(r.method) + R"(,"target":)" +
+           json_string(obs::redact(r.target)) + R"(,"path":)" + json_string(r.path) +
+           R"(,"status":)" + std::to_string(r.status) + R"(,"in_flight_at_start":)" +
+           std::to_string(r.in_flight_at_start) + R"(,"connection_id":)" +
+           std::to_string(r.connection_id) + R"(,"query":[)";
     for (std::size_t i = 0; i < r.query.size(); ++i) {
       if (i) out += ',';
       out += "[" + json_string(r.query[i].first) + "," +
-             json_string(obs::redact(r.query[i].second)) + "]";
+             json_string(is_secret_parameter(r.query[i].first) ? "***"
+                                                               : obs::redact(r.query[i].second)) +
+             "]";
     }
     out += R"(],"headers":[)";
     for (std::size_t i = 0; i < r.headers.size(); ++i) {
@@ -151,8 +172,8 @@ std::optional<ControlResponse> handle(Simulator& simulator, std::string_view met
                                       std::string_view path, std::string_view body) {
   const ControlResponse ok{200, R"({"ok":true})"};
   auto not_allowed = [&] {
-    return ControlResponse{405, error_body(std::string(method) + " is not allowed on " +
-                                           std::string(path))};
+    return ControlResponse{
+        405, error_body(std::string(method) + " is not allowed on " + std::string(path))};
   };
   try {
     if (path == "/__faults") {
@@ -181,10 +202,9 @@ std::optional<ControlResponse> handle(Simulator& simulator, std::string_view met
     }
     if (path == "/__stats") {
       if (method != "GET") return not_allowed();
-      return ControlResponse{200, R"({"max_in_flight":)" +
-                                      std::to_string(simulator.max_in_flight()) +
-                                      R"(,"requests":)" +
-                                      std::to_string(simulator.requests().size()) + "}"};
+      return ControlResponse{
+          200, R"({"max_in_flight":)" + std::to_string(simulator.max_in_flight()) +
+                   R"(,"requests":)" + std::to_string(simulator.requests().size()) + "}"};
     }
   } catch (const std::exception& e) {
     return ControlResponse{400, error_body(obs::redact(e.what()))};

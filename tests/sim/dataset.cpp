@@ -59,10 +59,11 @@ constexpr std::array<std::int64_t, 3> kPlanPriceCents = {1600, 3300, 5000};  // 
 constexpr std::array<int, 4> kTrialDurations = {14, 30, 45, 60};
 constexpr std::array<std::string_view, 10> kFirstNames = {
     "John", "Jane", "Marcus", "Ana", "Piotr", "Zoë", "Li", "Fatima", "Olivia", "Noah"};
-constexpr std::array<std::string_view, 10> kLastNames = {
-    "Doe", "Oniell", "Dough", "Kowalski", "García", "Smith", "O'Brien", "Chen", "Müller", "Ivanova"};
-constexpr std::array<std::string_view, 6> kCompanies = {
-    "QualityUnit", "Sonatha", "ACME", "Initech", "Globex \"Intl\"", ""};
+constexpr std::array<std::string_view, 10> kLastNames = {"Doe",    "Oniell", "Dough",   "Kowalski",
+                                                         "García", "Smith",  "O'Brien", "Chen",
+                                                         "Müller", "Ivanova"};
+constexpr std::array<std::string_view, 6> kCompanies = {"QualityUnit", "Sonatha",         "ACME",
+                                                        "Initech",     "Globex \"Intl\"", ""};
 
 std::string ascii_lower(std::string_view text) {
   std::string out;
@@ -125,8 +126,9 @@ AffiliateLicense make_license(Rng& rng, std::int64_t created, Program program,
   AffiliateLicense l;
   l.created = created;
   l.tier = (program == Program::livechat && rng.below(10) == 0) ? 2 : 1;
-  l.commission_percent = program == Program::livechat ? (l.tier == 1 ? 20 : 10)
-                                                      : static_cast<std::uint8_t>(5 * (1 + rng.below(2)));
+  l.commission_percent = program == Program::livechat
+                             ? (l.tier == 1 ? 20 : 10)
+                             : static_cast<std::uint8_t>(5 * (1 + rng.below(2)));
   l.paid = rng.percent(25);
   l.cc_added = l.paid || rng.percent(20);
   l.plan = static_cast<std::uint8_t>(rng.below(kPlans.size()));
@@ -137,11 +139,11 @@ AffiliateLicense make_license(Rng& rng, std::int64_t created, Program program,
                     : kTrialDurations[rng.below(kTrialDurations.size())];
   l.end = created + days * kDay - 1;
   l.chat_installed = rng.percent(l.paid ? 80 : 40);
-  l.conversations = l.chat_installed ? static_cast<std::uint32_t>(rng.below(l.paid ? 5000 : 200)) : 0;
-  l.total_commission_cents =
-      l.paid ? kPlanPriceCents[l.plan] * l.seats * l.commission_percent / 100 *
-                   static_cast<std::int64_t>(1 + rng.below(12))
-             : 0;
+  l.conversations =
+      l.chat_installed ? static_cast<std::uint32_t>(rng.below(l.paid ? 5000 : 200)) : 0;
+  l.total_commission_cents = l.paid ? kPlanPriceCents[l.plan] * l.seats * l.commission_percent /
+                                          100 * static_cast<std::int64_t>(1 + rng.below(12))
+                                    : 0;
   l.blocked = rng.below(50) == 0;
   l.utm_source = static_cast<std::uint8_t>(rng.below(kUtmSources.size()));
   l.utm_medium = static_cast<std::uint8_t>(rng.below(kUtmMediums.size()));
@@ -179,8 +181,8 @@ std::vector<AffiliateLicense> make_licenses(std::uint64_t seed, std::uint64_t n,
 
 std::string la_between(Rng& rng, std::int64_t from_utc, std::int64_t to_utc) {
   if (to_utc <= from_utc) return format_los_angeles(from_utc);
-  return format_los_angeles(from_utc +
-                            static_cast<std::int64_t>(rng.below(static_cast<std::uint64_t>(to_utc - from_utc))));
+  return format_los_angeles(from_utc + static_cast<std::int64_t>(rng.below(
+                                           static_cast<std::uint64_t>(to_utc - from_utc))));
 }
 
 }  // namespace
@@ -293,19 +295,32 @@ std::string format_price(std::int64_t cents) {
 
 std::string_view account_status_label(char status) {
   switch (status) {
-    case 'a': return "Active";
-    case 's': return "Suspended";
-    case 't': return "Terminated";
-    case 'n': return "New";
-    case 'b': return "Broken";
-    case 'c': return "Waiting for create";
-    case 'r': return "Crashed";
-    case 'm': return "Wait for manual unsuspend";
-    case 'p': return "Wait for suspend";
-    case 'd': return "Wait for termination";
-    case 'u': return "Wait for unsuspend";
-    case 'v': return "Wait for update";
-    default: return "";
+    case 'a':
+      return "Active";
+    case 's':
+      return "Suspended";
+    case 't':
+      return "Terminated";
+    case 'n':
+      return "New";
+    case 'b':
+      return "Broken";
+    case 'c':
+      return "Waiting for create";
+    case 'r':
+      return "Crashed";
+    case 'm':
+      return "Wait for manual unsuspend";
+    case 'p':
+      return "Wait for suspend";
+    case 'd':
+      return "Wait for termination";
+    case 'u':
+      return "Wait for unsuspend";
+    case 'v':
+      return "Wait for update";
+    default:
+      return "";
   }
 }
 
@@ -346,12 +361,13 @@ std::vector<PerformanceRow> Dataset::performance(Program program, std::int64_t d
   for (const auto& c : campaigns) {
     if (c.program == program) names.push_back(c.name);
   }
-  static constexpr std::array<std::array<std::string_view, 3>, 6> kUtm = {{{"", "", ""},
-                                                                           {"banner", "v29", ""},
-                                                                           {"screenshot", "v3", "keyword"},
-                                                                           {"email", "", ""},
-                                                                           {"banner", "v3", ""},
-                                                                           {"", "", "term"}}};
+  static constexpr std::array<std::array<std::string_view, 3>, 6> kUtm = {
+      {{"", "", ""},
+       {"banner", "v29", ""},
+       {"screenshot", "v3", "keyword"},
+       {"email", "", ""},
+       {"banner", "v3", ""},
+       {"", "", "term"}}};
   for (std::size_t k = 0; k < kUtm.size(); ++k) {
     PerformanceRow row;
     row.campaign = (k == 0 || names.empty()) ? "" : names[(k - 1) % names.size()];
@@ -369,11 +385,16 @@ std::vector<PerformanceRow> Dataset::performance(Program program, std::int64_t d
       if (h % 10 >= 7) continue;
       Rng rng(h);
       std::int64_t clicks = 1 + static_cast<std::int64_t>(rng.below(200));
-      std::int64_t leads = static_cast<std::int64_t>(rng.below(static_cast<std::uint64_t>(clicks / 2 + 1)));
-      std::int64_t trials = static_cast<std::int64_t>(rng.below(static_cast<std::uint64_t>(clicks / 2 + 1)));
-      std::int64_t paid = static_cast<std::int64_t>(rng.below(static_cast<std::uint64_t>(trials / 3 + 1)));
-      std::int64_t installs = static_cast<std::int64_t>(rng.below(static_cast<std::uint64_t>(trials + 1)));
-      std::int64_t aha = static_cast<std::int64_t>(rng.below(static_cast<std::uint64_t>(installs + 1)));
+      std::int64_t leads =
+          static_cast<std::int64_t>(rng.below(static_cast<std::uint64_t>(clicks / 2 + 1)));
+      std::int64_t trials =
+          static_cast<std::int64_t>(rng.below(static_cast<std::uint64_t>(clicks / 2 + 1)));
+      std::int64_t paid =
+          static_cast<std::int64_t>(rng.below(static_cast<std::uint64_t>(trials / 3 + 1)));
+      std::int64_t installs =
+          static_cast<std::int64_t>(rng.below(static_cast<std::uint64_t>(trials + 1)));
+      std::int64_t aha =
+          static_cast<std::int64_t>(rng.below(static_cast<std::uint64_t>(installs + 1)));
       std::int64_t commission = paid * (1000 + static_cast<std::int64_t>(rng.below(9000)));
       auto& r = rows[k];
       present[k] = true;
@@ -430,7 +451,8 @@ std::vector<HistoryMonth> Dataset::history(std::string_view which) const {
     } else if (which == "solution") {
       count(solution_licenses);
     } else {
-      h.profile_views = static_cast<std::int64_t>(mix(seed ^ 0xe4e, static_cast<std::uint64_t>(h.first_day)) % 300);
+      h.profile_views = static_cast<std::int64_t>(
+          mix(seed ^ 0xe4e, static_cast<std::uint64_t>(h.first_day)) % 300);
     }
     months.push_back(h);
   }
@@ -483,7 +505,9 @@ std::vector<LaAddon> Dataset::addons_of(const LaAccount& account) const {
     a.price_cents = va.price_cents;
     std::int64_t from = base + static_cast<std::int64_t>(rng.below(30 * kDay));
     a.valid_from = format_los_angeles(from);
-    if (rng.percent(40)) a.valid_to = format_los_angeles(from + (30 + static_cast<std::int64_t>(rng.below(300))) * kDay);
+    if (rng.percent(40))
+      a.valid_to =
+          format_los_angeles(from + (30 + static_cast<std::int64_t>(rng.below(300))) * kDay);
     a.license_code = rng.letters(8, kAlnum);
     a.status = rng.percent(90) ? 'A' : 'R';
     out.push_back(std::move(a));
@@ -573,7 +597,8 @@ Dataset generate_dataset(const api::ApiOptions& options) {
   const std::uint64_t seed = options.seed;
   const std::int64_t span_seconds = (ds.last_day - ds.first_day + 1) * kDay;
   auto random_time = [&](Rng& rng) {
-    return ds.first_day * kDay + static_cast<std::int64_t>(rng.below(static_cast<std::uint64_t>(span_seconds)));
+    return ds.first_day * kDay +
+           static_cast<std::int64_t>(rng.below(static_cast<std::uint64_t>(span_seconds)));
   };
 
   // Campaigns first: licenses and performance rows refer to them.
@@ -589,8 +614,8 @@ Dataset generate_dataset(const api::ApiOptions& options) {
                               (program == Program::livechat ? "" : " PP");
         c.slug = slugify(c.name);
         c.trial_duration = kTrialDurations[rng.below(kTrialDurations.size())];
-        static constexpr std::array<std::string_view, 4> kDiscounts = {
-            "", "30% off first payment", "$25 discount", "Active"};
+        static constexpr std::array<std::string_view, 4> kDiscounts = {"", "30% off first payment",
+                                                                       "$25 discount", "Active"};
         c.discount = kDiscounts[rng.below(kDiscounts.size())];
         c.url = (program == Program::livechat ? "https://www.livechatinc.com/?a="
                                               : "https://partners.livechatinc.com/?a=") +
@@ -607,8 +632,9 @@ Dataset generate_dataset(const api::ApiOptions& options) {
     }
   }
 
-  ds.affiliate_licenses = make_licenses(seed, options.affiliate_licenses, Program::livechat,
-                                        ds.first_day, ds.last_day, ds.license_campaign_names.size());
+  ds.affiliate_licenses =
+      make_licenses(seed, options.affiliate_licenses, Program::livechat, ds.first_day, ds.last_day,
+                    ds.license_campaign_names.size());
   ds.partner_program_licenses =
       make_licenses(seed, options.partner_program_licenses, Program::partner_program, ds.first_day,
                     ds.last_day, ds.license_campaign_names.size());
@@ -626,7 +652,8 @@ Dataset generate_dataset(const api::ApiOptions& options) {
       std::string first(kFirstNames[rng.below(kFirstNames.size())]);
       std::string last(kLastNames[rng.below(kLastNames.size())]);
       l.client_name = first + " " + last;
-      l.client_email = ascii_lower(first) + "." + ascii_lower(last) + std::to_string(i) + "@example.com";
+      l.client_email =
+          ascii_lower(first) + "." + ascii_lower(last) + std::to_string(i) + "@example.com";
       l.purchase_order = rng.percent(33) ? "" : "PO-" + std::to_string(1000 + i);
       l.created = times[i];
       l.paid = rng.percent(40);
@@ -687,7 +714,8 @@ Dataset generate_dataset(const api::ApiOptions& options) {
       Withdrawal w;
       w.withdrawal_id = static_cast<std::int64_t>(i + 1);
       w.requested = times[i];
-      w.amount_cents = std::max<std::int64_t>(5000, each * (50 + static_cast<std::int64_t>(rng.below(100))) / 100);
+      w.amount_cents = std::max<std::int64_t>(
+          5000, each * (50 + static_cast<std::int64_t>(rng.below(100))) / 100);
       if (w.amount_cents % 7 == 0) w.amount_cents -= w.amount_cents % 100 - 30;  // "1063.3"-like
       bool pending = floor_day(w.requested) > ds.today - 14;
       w.status = pending ? "pending" : "paid";
@@ -717,7 +745,8 @@ Dataset generate_dataset(const api::ApiOptions& options) {
       lead.active_trials_cc_added = static_cast<std::uint32_t>(rng.below(lead.active_trials + 1));
       lead.total_paid = static_cast<std::uint32_t>(rng.below(lead.total_trials + 1));
       lead.active_paid = static_cast<std::uint32_t>(rng.below(lead.total_paid + 1));
-      lead.commission_cents = lead.total_paid * (1000 + static_cast<std::int64_t>(rng.below(50000)));
+      lead.commission_cents =
+          lead.total_paid * (1000 + static_cast<std::int64_t>(rng.below(50000)));
       ds.leads.push_back(std::move(lead));
     }
     std::stable_sort(ds.leads.begin(), ds.leads.end(),
@@ -786,12 +815,14 @@ Dataset generate_dataset(const api::ApiOptions& options) {
       std::string first(kFirstNames[rng.below(kFirstNames.size())]);
       std::string last(kLastNames[rng.below(kLastNames.size())]);
       a.customer_name = first + " " + last;
-      a.customer_email = ascii_lower(first) + "." + ascii_lower(last) + std::to_string(i) + "@example.com";
+      a.customer_email =
+          ascii_lower(first) + "." + ascii_lower(last) + std::to_string(i) + "@example.com";
       a.domain = ascii_lower(last) + std::to_string(i) + ".ladesk.com";
       a.company = kCompanies[rng.below(kCompanies.size())];
       a.created_utc = instants[i];
       a.date_created = format_los_angeles(instants[i]);
-      a.variation_id = ds.variations.empty() ? "" : ds.variations[rng.below(ds.variations.size())].id;
+      a.variation_id =
+          ds.variations.empty() ? "" : ds.variations[rng.below(ds.variations.size())].id;
       a.status = kStatuses[rng.below(kStatuses.size())];
       a.version = "5." + std::to_string(rng.below(30)) + "." + std::to_string(rng.below(10)) + "." +
                   std::to_string(rng.below(10));
@@ -825,13 +856,17 @@ Dataset generate_dataset(const api::ApiOptions& options) {
       l.license_code = rng.letters(8, kAlnum);
       std::int64_t from = random_time(rng);
       l.valid_from = i == 0 ? std::string(kImpossibleDatetime) : format_los_angeles(from);
-      if (rng.percent(50)) l.valid_to = format_los_angeles(from + (30 + static_cast<std::int64_t>(rng.below(365))) * kDay);
-      l.variation_id = ds.variations.empty() ? "" : ds.variations[rng.below(ds.variations.size())].id;
+      if (rng.percent(50))
+        l.valid_to =
+            format_los_angeles(from + (30 + static_cast<std::int64_t>(rng.below(365))) * kDay);
+      l.variation_id =
+          ds.variations.empty() ? "" : ds.variations[rng.below(ds.variations.size())].id;
       l.license_status = rng.percent(90) ? 'A' : 'R';
       ds.liveagent_licenses.push_back(std::move(l));
     }
-    std::stable_sort(ds.liveagent_licenses.begin(), ds.liveagent_licenses.end(),
-                     [](const LaLicense& a, const LaLicense& b) { return a.valid_from < b.valid_from; });
+    std::stable_sort(
+        ds.liveagent_licenses.begin(), ds.liveagent_licenses.end(),
+        [](const LaLicense& a, const LaLicense& b) { return a.valid_from < b.valid_from; });
   }
 
   ds.recompute_totals();
@@ -864,7 +899,8 @@ void apply_mutation(Dataset& ds, const api::Mutation& mutation) {
             l.paid = true;
             l.cc_added = true;
             if (l.seats == 0) l.seats = 1;
-            l.total_commission_cents += kPlanPriceCents[l.plan] * l.seats * l.commission_percent / 100;
+            l.total_commission_cents +=
+                kPlanPriceCents[l.plan] * l.seats * l.commission_percent / 100;
             l.end += 30 * kDay;
           });
       break;

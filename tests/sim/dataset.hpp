@@ -22,8 +22,8 @@ void civil_from_days(std::int64_t days, int& year, unsigned& month, unsigned& da
 std::optional<std::int64_t> parse_date(std::string_view text);
 // Strict "YYYY-MM-DD HH:MM:SS" (valid ranges) -> seconds since epoch, reading it as UTC.
 std::optional<std::int64_t> parse_datetime(std::string_view text);
-std::string format_date(std::int64_t days);            // "YYYY-MM-DD"
-std::string format_month(std::int64_t days);           // "YYYY-MM" of the day
+std::string format_date(std::int64_t days);              // "YYYY-MM-DD"
+std::string format_month(std::int64_t days);             // "YYYY-MM" of the day
 std::string format_datetime(std::int64_t unix_seconds);  // "YYYY-MM-DD HH:MM:SS" (UTC)
 // The wall-clock time in America/Los_Angeles (US DST rules since 2007), as LiveAgent serves it.
 std::string format_los_angeles(std::int64_t unix_seconds);
@@ -37,7 +37,7 @@ std::string format_price(std::int64_t cents);
 inline constexpr std::array<std::string_view, 3> kPlans = {"starter", "team", "business"};
 inline constexpr std::array<std::string_view, 2> kBillingCycles = {"monthly", "annual"};
 inline constexpr std::array<std::string_view, 5> kUtmMediums = {"banner", "header_link", "email",
-                                                               "", "footer"};
+                                                                "", "footer"};
 inline constexpr std::array<std::string_view, 3> kUtmContents = {"", "v29", "v3"};
 inline constexpr std::array<std::string_view, 2> kUtmTerms = {"", "keyword"};
 inline constexpr std::array<std::string_view, 3> kUtmSources = {"", "email", "PP"};
@@ -103,11 +103,11 @@ struct SolutionInvoice {
 
 struct Withdrawal {
   std::int64_t withdrawal_id = 0;
-  std::int64_t requested = 0;                // unix seconds
-  std::optional<std::int64_t> action;        // served as "" when absent
-  std::string status;                        // "pending" | "paid"
+  std::int64_t requested = 0;          // unix seconds
+  std::optional<std::int64_t> action;  // served as "" when absent
+  std::string status;                  // "pending" | "paid"
   std::int64_t amount_cents = 0;
-  std::string invoice_id;  // "YYYY/M/<partner_id>"
+  std::string invoice_id;             // "YYYY/M/<partner_id>"
   std::int64_t creation_day() const;  // the request day: the endpoint's date filter
 };
 
@@ -220,12 +220,12 @@ struct Dataset {
   std::int64_t first_day = 0, last_day = 0, today = 0;  // days since epoch
   std::uint64_t mutations = 0;  // how many mutations were applied (feeds their PRNG)
 
-  std::vector<std::string> license_campaign_names;  // AffiliateLicense::campaign indexes this
-  std::vector<AffiliateLicense> affiliate_licenses;        // sorted by created
+  std::vector<std::string> license_campaign_names;   // AffiliateLicense::campaign indexes this
+  std::vector<AffiliateLicense> affiliate_licenses;  // sorted by created
   std::vector<AffiliateLicense> partner_program_licenses;  // sorted by created
   std::vector<SolutionLicense> solution_licenses;          // sorted by created
-  std::vector<SolutionInvoice> solution_invoices;  // grouped by license, newest first
-  std::vector<Withdrawal> withdrawals;             // sorted by requested
+  std::vector<SolutionInvoice> solution_invoices;          // grouped by license, newest first
+  std::vector<Withdrawal> withdrawals;                     // sorted by requested
   std::vector<Campaign> campaigns;
   std::vector<Lead> leads;
   std::vector<LaAccount> accounts;  // sorted by date_created string, then account_id

@@ -2,6 +2,8 @@
 // server-flex-awaitable example, plus the fault queue and request log tests inspect.
 #include "tests/sim/simulator.hpp"
 
+#include <spdlog/spdlog.h>
+
 #include <algorithm>
 #include <atomic>
 #include <boost/asio/as_tuple.hpp>
@@ -23,7 +25,6 @@
 #include <fstream>
 #include <mutex>
 #include <optional>
-#include <spdlog/spdlog.h>
 #include <stdexcept>
 #include <thread>
 
@@ -59,7 +60,8 @@ std::string percent_decode(std::string_view text, bool plus_is_space) {
   out.reserve(text.size());
   for (std::size_t i = 0; i < text.size(); ++i) {
     char c = text[i];
-    if (c == '%' && i + 2 < text.size() && hex_value(text[i + 1]) >= 0 && hex_value(text[i + 2]) >= 0) {
+    if (c == '%' && i + 2 < text.size() && hex_value(text[i + 1]) >= 0 &&
+        hex_value(text[i + 2]) >= 0) {
       out += static_cast<char>(hex_value(text[i + 1]) * 16 + hex_value(text[i + 2]));
       i += 2;
     } else if (c == '+' && plus_is_space) {
@@ -113,6 +115,15 @@ std::filesystem::path make_temp_dir() {
 
 struct Simulator::Impl {
   explicit Impl(SimOptions opts) : options(std::move(opts)), api(options.api) {}
+  Impl(const Impl&) = delete;
+  Impl& operator=(const Impl&) = delete;
+  ~Impl() {
+    // Here rather than in ~Simulator so a constructor that throws after setup_tls() cleans up.
+    if (own_cert_dir) {
+      std::error_code ignored;
+      std::filesystem::remove_all(cert_dir, ignored);
+    }
+  }
 
   SimOptions options;
   api::Api api;
@@ -211,8 +222,8 @@ struct Simulator::Impl {
     http::response_serializer<http::empty_body> serializer(head);
     auto [ec, n] = co_await http::async_write_header(stream, serializer, kNoThrow);
     if (ec) co_return false;
-    auto [ec2, n2] = co_await asio::async_write(stream, asio::buffer(body.data(), body.size() / 2),
-                                                kNoThrow);
+    auto [ec2, n2] =
+        co_await asio::async_write(stream, asio::buffer(body.data(), body.size() / 2), kNoThrow);
     co_return !ec2;
   }
 
@@ -322,8 +333,8 @@ struct Simulator::Impl {
         part.clear();
         more = api_response.stream(part);
         if (part.empty()) continue;
-        auto [ec2, n2] = co_await asio::async_write(stream, http::make_chunk(asio::buffer(part)),
-                                                    kNoThrow);
+        auto [ec2, n2] =
+            co_await asio::async_write(stream, http::make_chunk(asio::buffer(part)), kNoThrow);
         if (ec2) co_return false;
       }
       in_flight.release();
@@ -340,8 +351,7 @@ struct Simulator::Impl {
   // Ends when the peer closes, times out or sends garbage, or an answer ends the connection
   // (close_mid_body closes the socket itself, so no orderly shutdown is owed then).
   template <class Stream>
-  asio::awaitable<void> serve(Stream& stream, std::uint64_t connection_id,
-                              asio::ip::address peer) {
+  asio::awaitable<void> serve(Stream& stream, std::uint64_t connection_id, asio::ip::address peer) {
     beast::flat_buffer buffer;
     for (;;) {
       http::request_parser<http::string_body> parser;
@@ -434,9 +444,8 @@ Simulator::Simulator(SimOptions options) : impl_(std::make_unique<Impl>(std::mov
   impl.port = impl.acceptor->local_endpoint().port();
 
   asio::co_spawn(impl.ioc, impl.accept_loop(), asio::detached);
-  for (int i = 0; i < impl.options.threads; ++i) impl.threads.emplace_back([&impl] {
-    impl.ioc.run();
-  });
+  for (int i = 0; i < impl.options.threads; ++i)
+    impl.threads.emplace_back([&impl] { impl.ioc.run(); });
 }
 
 Simulator::~Simulator() {
@@ -445,10 +454,6 @@ Simulator::~Simulator() {
   for (auto& thread : impl.threads) thread.join();
   impl.acceptor.reset();
   impl.threads.clear();
-  if (impl.own_cert_dir) {
-    std::error_code ignored;
-    std::filesystem::remove_all(impl.cert_dir, ignored);
-  }
 }
 
 std::uint16_t Simulator::port() const { return impl_->port; }

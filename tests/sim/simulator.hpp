@@ -53,7 +53,7 @@ struct SimOptions {
 class Simulator {
  public:
   // Returns once the server listens. Throws std::invalid_argument for a non-loopback host and
-  // std::system_error when binding fails.
+  // boost::system::system_error (a std::runtime_error) when binding fails.
   explicit Simulator(SimOptions options);
   ~Simulator();
   Simulator(const Simulator&) = delete;
@@ -66,7 +66,7 @@ class Simulator {
   void add_fault(Fault fault);
   void clear_faults();
   std::vector<LoggedRequest> requests() const;
-  void clear_requests();  // also resets max_in_flight()
+  void clear_requests();      // also resets max_in_flight()
   int max_in_flight() const;  // most concurrent requests since clear_requests()
   api::Api& api();
 

@@ -158,7 +158,6 @@ bool parses_as_json(const std::string& text) {
   return parser.parse(simdjson::padded_string(text)).get(element) == simdjson::SUCCESS;
 }
 
-
 // Designated initialisers would trip -Wmissing-field-initializers (GCC 12), so faults are set
 // field by field.
 template <class Set>
@@ -196,7 +195,10 @@ TEST(Simulator, StreamedApiBodiesAreSentChunkedAndComplete) {
 
 TEST(Simulator, BodyFaultsCutStreamedBodiesToo) {
   Simulator sim(SimOptions{});
-  sim.add_fault(fault([&](Fault& f) { f.path = kStreamedPath; f.kind = Fault::Kind::close_mid_body; }));
+  sim.add_fault(fault([&](Fault& f) {
+    f.path = kStreamedPath;
+    f.kind = Fault::Kind::close_mid_body;
+  }));
   TestClient client(sim.port());
   Reply reply = client.get(kStreamedPath);
   EXPECT_EQ(reply.error, http::error::partial_message) << reply.error.message();
@@ -206,8 +208,8 @@ TEST(Simulator, BodyFaultsCutStreamedBodiesToo) {
 TEST(Simulator, ServesOverHttpsVerifiableWithWrittenCaForLoopbackIp) {
   SimOptions options;
   options.tls = true;
-  options.cert_dir = std::filesystem::temp_directory_path() /
-                     ("sim-test-certs-" + std::to_string(::getpid()));
+  options.cert_dir =
+      std::filesystem::temp_directory_path() / ("sim-test-certs-" + std::to_string(::getpid()));
   Simulator sim(options);
   EXPECT_EQ(sim.base_url(), "https://127.0.0.1:" + std::to_string(sim.port()));
   EXPECT_EQ(sim.ca_file(), (options.cert_dir / "ca.pem").string());
@@ -258,7 +260,12 @@ TEST(Simulator, KeepAliveRequestsShareOneConnectionId) {
 
 TEST(Simulator, StatusFaultAnswersWithStatusAndRetryAfter) {
   Simulator sim(SimOptions{});
-  sim.add_fault(fault([&](Fault& f) { f.path = kPath; f.kind = Fault::Kind::status; f.status = 429; f.retry_after = "7"; }));
+  sim.add_fault(fault([&](Fault& f) {
+    f.path = kPath;
+    f.kind = Fault::Kind::status;
+    f.status = 429;
+    f.retry_after = "7";
+  }));
   TestClient client(sim.port());
   Reply reply = client.get(kPath);
   ASSERT_FALSE(reply.error);
@@ -270,7 +277,11 @@ TEST(Simulator, StatusFaultAnswersWithStatusAndRetryAfter) {
 
 TEST(Simulator, FaultCountIsRespectedThenNormalAnswersResume) {
   Simulator sim(SimOptions{});
-  sim.add_fault(fault([&](Fault& f) { f.path = kPath; f.count = 2; f.status = 503; }));
+  sim.add_fault(fault([&](Fault& f) {
+    f.path = kPath;
+    f.count = 2;
+    f.status = 503;
+  }));
   TestClient client(sim.port());
   EXPECT_EQ(client.get(kPath).status, 503u);
   EXPECT_EQ(client.get(kPath).status, 503u);
@@ -282,9 +293,18 @@ TEST(Simulator, FaultCountIsRespectedThenNormalAnswersResume) {
 
 TEST(Simulator, FaultsApplyOnlyToTheirPathAndInOrderAdded) {
   Simulator sim(SimOptions{});
-  sim.add_fault(fault([&](Fault& f) { f.path = "/other"; f.status = 500; }));
-  sim.add_fault(fault([&](Fault& f) { f.path = ""; f.status = 502; }));
-  sim.add_fault(fault([&](Fault& f) { f.path = kPath; f.status = 504; }));
+  sim.add_fault(fault([&](Fault& f) {
+    f.path = "/other";
+    f.status = 500;
+  }));
+  sim.add_fault(fault([&](Fault& f) {
+    f.path = "";
+    f.status = 502;
+  }));
+  sim.add_fault(fault([&](Fault& f) {
+    f.path = kPath;
+    f.status = 504;
+  }));
   TestClient client(sim.port());
   EXPECT_EQ(client.get(kPath).status, 502u);  // the catch-all was added first
   EXPECT_EQ(client.get(kPath).status, 504u);
@@ -294,7 +314,11 @@ TEST(Simulator, FaultsApplyOnlyToTheirPathAndInOrderAdded) {
 
 TEST(Simulator, ClearFaultsDropsPendingFaults) {
   Simulator sim(SimOptions{});
-  sim.add_fault(fault([&](Fault& f) { f.path = kPath; f.count = 5; f.status = 503; }));
+  sim.add_fault(fault([&](Fault& f) {
+    f.path = kPath;
+    f.count = 5;
+    f.status = 503;
+  }));
   sim.clear_faults();
   TestClient client(sim.port());
   EXPECT_EQ(client.get(kPath).status, direct(sim, kPath).status);
@@ -302,7 +326,11 @@ TEST(Simulator, ClearFaultsDropsPendingFaults) {
 
 TEST(Simulator, DelayFaultDelaysTheAnswer) {
   Simulator sim(SimOptions{});
-  sim.add_fault(fault([&](Fault& f) { f.path = kPath; f.kind = Fault::Kind::delay; f.delay = milliseconds(300); }));
+  sim.add_fault(fault([&](Fault& f) {
+    f.path = kPath;
+    f.kind = Fault::Kind::delay;
+    f.delay = milliseconds(300);
+  }));
   TestClient client(sim.port());
   auto start = Clock::now();
   Reply reply = client.get(kPath);
@@ -316,8 +344,11 @@ TEST(Simulator, DelayFaultDelaysTheAnswer) {
 
 TEST(Simulator, StallBodyPausesAfterHeadersThenSendsTheWholeBody) {
   Simulator sim(SimOptions{});
-  sim.add_fault(
-      fault([&](Fault& f) { f.path = kPath; f.kind = Fault::Kind::stall_body; f.delay = milliseconds(400); }));
+  sim.add_fault(fault([&](Fault& f) {
+    f.path = kPath;
+    f.kind = Fault::Kind::stall_body;
+    f.delay = milliseconds(400);
+  }));
   TestClient client(sim.port());
   Reply reply;
   auto [header_time, body_time] = client.timed_get(kPath, reply);
@@ -329,7 +360,10 @@ TEST(Simulator, StallBodyPausesAfterHeadersThenSendsTheWholeBody) {
 
 TEST(Simulator, CloseMidBodyIsSeenAsAShortRead) {
   Simulator sim(SimOptions{});
-  sim.add_fault(fault([&](Fault& f) { f.path = kPath; f.kind = Fault::Kind::close_mid_body; }));
+  sim.add_fault(fault([&](Fault& f) {
+    f.path = kPath;
+    f.kind = Fault::Kind::close_mid_body;
+  }));
   TestClient client(sim.port());
   Reply reply = client.get(kPath);
   EXPECT_EQ(reply.error, http::error::partial_message) << reply.error.message();
@@ -341,7 +375,10 @@ TEST(Simulator, CloseMidBodyIsSeenAsAShortRead) {
 TEST(Simulator, InvalidJsonFaultAnswers200WithUnparseableBody) {
   Simulator sim(SimOptions{});
   ASSERT_TRUE(parses_as_json(direct(sim, kPath).body));
-  sim.add_fault(fault([&](Fault& f) { f.path = kPath; f.kind = Fault::Kind::invalid_json; }));
+  sim.add_fault(fault([&](Fault& f) {
+    f.path = kPath;
+    f.kind = Fault::Kind::invalid_json;
+  }));
   TestClient client(sim.port());
   Reply reply = client.get(kPath);
   ASSERT_FALSE(reply.error);
@@ -375,8 +412,12 @@ TEST(Simulator, RequestLogRecordsMethodTargetQueryAndHeaders) {
 
 TEST(Simulator, MaxInFlightCountsConcurrentRequests) {
   Simulator sim(SimOptions{});
-  sim.add_fault(
-      fault([&](Fault& f) { f.path = kPath; f.count = 3; f.kind = Fault::Kind::delay; f.delay = milliseconds(500); }));
+  sim.add_fault(fault([&](Fault& f) {
+    f.path = kPath;
+    f.count = 3;
+    f.kind = Fault::Kind::delay;
+    f.delay = milliseconds(500);
+  }));
   std::vector<std::future<Reply>> replies;
   for (int i = 0; i < 3; ++i) {
     replies.push_back(std::async(std::launch::async, [&sim] {
@@ -397,6 +438,206 @@ TEST(Simulator, MaxInFlightCountsConcurrentRequests) {
     client.get(kPath);
   }
   EXPECT_EQ(sim.max_in_flight(), 1);
+}
+
+TEST(Simulator, DestructorStopsPromptlyWithRequestsInFlightAndIdleConnections) {
+  auto sim = std::make_unique<Simulator>(SimOptions{});
+  sim->add_fault(fault([&](Fault& f) {
+    f.path = kPath;
+    f.kind = Fault::Kind::delay;
+    f.delay = milliseconds(10'000);
+  }));
+  std::future<Reply> pending = std::async(std::launch::async, [port = sim->port()] {
+    TestClient client(port);
+    return client.get(kPath);
+  });
+  TestClient keep_alive(sim->port());
+  ASSERT_EQ(keep_alive.get(kStreamedPath).status, 200u);
+  while (sim->requests().size() < 2) std::this_thread::sleep_for(milliseconds(5));
+  auto start = Clock::now();
+  sim.reset();
+  EXPECT_LT(Clock::now() - start, milliseconds(2'000));
+  EXPECT_TRUE(pending.get().error);  // the delayed request was abandoned, not answered
+}
+
+TEST(Simulator, ControlPathsReachTheApiWhenControlIsOff) {
+  Simulator sim(SimOptions{});
+  TestClient client(sim.port());
+  Reply reply = client.get("/__stats");
+  EXPECT_EQ(reply.status, direct(sim, "/__stats").status);
+  EXPECT_EQ(sim.requests().size(), 1u);
+}
+
+TEST(Simulator, InProcessControlIsNotLoggedNorFaulted) {
+  SimOptions options;
+  options.control = true;
+  Simulator sim(options);
+  sim.add_fault(fault([&](Fault& f) { f.status = 503; }));
+  TestClient client(sim.port());
+  Reply stats = client.get("/__stats");
+  EXPECT_EQ(stats.status, 200u);
+  EXPECT_EQ(stats.body, R"({"max_in_flight":0,"requests":0})");
+  EXPECT_EQ(client.get(kPath).status, 503u);  // the catch-all fault was still pending
+}
+
+// `partnersync-sim` started with posix_spawn; stopped with SIGTERM by stop() or the destructor.
+class SimProcess {
+ public:
+  explicit SimProcess(std::vector<std::string> args) {
+    port_file_ = std::filesystem::temp_directory_path() /
+                 ("sim-test-port-" + std::to_string(::getpid()) + "-" + std::to_string(++serial_));
+    std::filesystem::remove(port_file_);
+    args.insert(args.begin(), PARTNERSYNC_SIM_BINARY);
+    args.push_back("--port-file");
+    args.push_back(port_file_.string());
+    args.push_back("--log-level");
+    args.push_back("warn");
+    std::vector<char*> argv;
+    for (auto& arg : args) argv.push_back(arg.data());
+    argv.push_back(nullptr);
+    if (posix_spawn(&pid_, argv[0], nullptr, nullptr, argv.data(), environ) != 0) pid_ = -1;
+    for (int i = 0; i < 400 && pid_ > 0 && !std::filesystem::exists(port_file_); ++i) {
+      if (::waitpid(pid_, &status_, WNOHANG) == pid_) pid_ = -1;  // exited without listening
+      std::this_thread::sleep_for(milliseconds(25));
+    }
+    std::ifstream in(port_file_);
+    in >> port_;
+  }
+  ~SimProcess() {
+    stop();
+    std::filesystem::remove(port_file_);
+  }
+  std::uint16_t port() const { return port_; }
+  // Returns the wait status after SIGTERM.
+  int stop() {
+    if (pid_ > 0) {
+      ::kill(pid_, SIGTERM);
+      ::waitpid(pid_, &status_, 0);
+      pid_ = -1;
+    }
+    return status_;
+  }
+
+ private:
+  static inline int serial_ = 0;
+  pid_t pid_ = -1;
+  int status_ = -1;
+  std::filesystem::path port_file_;
+  std::uint16_t port_ = 0;
+};
+
+std::string json_field(const std::string& json, const char* pointer) {
+  simdjson::dom::parser parser;
+  simdjson::dom::element element;
+  if (parser.parse(simdjson::padded_string(json)).get(element)) return "<not json>";
+  auto value = element.at_pointer(pointer);
+  if (value.error()) return "<missing>";
+  return simdjson::minify(value.value());
+}
+
+TEST(SimulatorBinary, ControlEndpointInjectsFaultsAndClearsThem) {
+  SimProcess process({"--control", "--licenses", "50"});
+  ASSERT_NE(process.port(), 0);
+  TestClient client(process.port());
+  Reply added = client.request(http::verb::post, "/__faults", {},
+                               R"({"path":"/v2/partners/stats","count":2,"kind":"status",)"
+                               R"("status":429,"retry_after":"3"})");
+  ASSERT_EQ(added.status, 200u) << added.body;
+  Reply faulted = client.get(kPath);
+  EXPECT_EQ(faulted.status, 429u);
+  EXPECT_EQ(faulted.headers["Retry-After"], "3");
+  EXPECT_EQ(client.request(http::verb::delete_, "/__faults").status, 200u);
+  EXPECT_EQ(client.get(kPath).status, 200u);
+
+  ASSERT_EQ(client.request(http::verb::post, "/__faults", {}, R"({"kind":"delay","delay_ms":300})")
+                .status,
+            200u);
+  auto start = Clock::now();
+  EXPECT_EQ(client.get(kPath).status, 200u);
+  EXPECT_GE(Clock::now() - start, milliseconds(300));
+}
+
+TEST(SimulatorBinary, ControlRequestLogMasksCredentials) {
+  SimProcess process({"--control", "--licenses", "50", "--apikey", "la-secret-key"});
+  ASSERT_NE(process.port(), 0);
+  TestClient client(process.port());
+  client.get(std::string(kPath) + "?x=1", {{"Authorization", "Bearer sim-token"}});
+  client.get("/api/resellers/reseller@example.com/accounts?apikey=la-secret-key");
+  Reply log = client.get("/__requests");
+  ASSERT_EQ(log.status, 200u);
+  EXPECT_EQ(log.body.find("sim-token"), std::string::npos) << log.body;
+  EXPECT_EQ(log.body.find("la-secret-key"), std::string::npos) << log.body;
+  EXPECT_NE(log.body.find(R"(["Authorization","Bearer ***"])"), std::string::npos) << log.body;
+  EXPECT_EQ(json_field(log.body, "/0/method"), R"("GET")");
+  EXPECT_EQ(json_field(log.body, "/0/status"), "200");
+  EXPECT_EQ(json_field(log.body, "/0/in_flight_at_start"), "1");
+  EXPECT_EQ(json_field(log.body, "/0/connection_id"), json_field(log.body, "/1/connection_id"));
+  EXPECT_EQ(json_field(log.body, "/0/query/0"), R"(["x","1"])");
+
+  Reply stats = client.get("/__stats");
+  EXPECT_EQ(json_field(stats.body, "/requests"), "2");
+  EXPECT_EQ(json_field(stats.body, "/max_in_flight"), "1");
+  EXPECT_EQ(client.request(http::verb::delete_, "/__requests").status, 200u);
+  EXPECT_EQ(json_field(client.get("/__stats").body, "/requests"), "0");
+}
+
+TEST(SimulatorBinary, ControlMutateChangesServedData) {
+  SimProcess process({"--control", "--licenses", "50"});
+  ASSERT_NE(process.port(), 0);
+  TestClient client(process.port());
+  std::string before = client.get(kStreamedPath).body;
+  Reply mutated = client.request(http::verb::post, "/__mutate", {},
+                                 R"({"kind":"add_licenses","count":5,"date":"2024-06-01"})");
+  ASSERT_EQ(mutated.status, 200u) << mutated.body;
+  EXPECT_GT(client.get(kStreamedPath).body.size(), before.size());
+}
+
+TEST(SimulatorBinary, BadControlInputIsRejectedWith400AndAReason) {
+  SimProcess process({"--control", "--licenses", "50"});
+  ASSERT_NE(process.port(), 0);
+  TestClient client(process.port());
+  auto post = [&](const char* path, const char* body) {
+    return client.request(http::verb::post, path, {}, body);
+  };
+  Reply not_json = post("/__faults", "{nope");
+  EXPECT_EQ(not_json.status, 400u);
+  Reply bad_kind = post("/__faults", R"({"kind":"explode"})");
+  EXPECT_EQ(bad_kind.status, 400u);
+  EXPECT_NE(bad_kind.body.find("kind"), std::string::npos) << bad_kind.body;
+  Reply unknown = post("/__faults", R"({"kind":"status","colour":"red"})");
+  EXPECT_EQ(unknown.status, 400u);
+  EXPECT_NE(unknown.body.find("colour"), std::string::npos) << unknown.body;
+  Reply bad_status = post("/__faults", R"({"status":"teapot"})");
+  EXPECT_EQ(bad_status.status, 400u);
+  EXPECT_NE(bad_status.body.find("status"), std::string::npos) << bad_status.body;
+  Reply bad_mutation = post("/__mutate", R"({"kind":"nonsense"})");
+  EXPECT_EQ(bad_mutation.status, 400u);
+  EXPECT_EQ(client.request(http::verb::put, "/__stats").status, 405u);
+  EXPECT_EQ(client.get("/__unknown").status, 404u);
+  // None of that left a fault behind.
+  EXPECT_EQ(client.get(kPath).status, 200u);
+}
+
+TEST(SimulatorBinary, ServesTlsWithCaFileInCertDirAndStopsCleanlyOnSigterm) {
+  auto dir =
+      std::filesystem::temp_directory_path() / ("sim-test-bin-certs-" + std::to_string(::getpid()));
+  SimProcess process({"--tls", "--cert-dir", dir.string(), "--licenses", "50"});
+  ASSERT_NE(process.port(), 0);
+  {
+    TestClient client(process.port(), (dir / "ca.pem").string(), "127.0.0.1");
+    ASSERT_FALSE(client.handshake_error()) << client.handshake_error().message();
+    EXPECT_EQ(client.get(kPath).status, 200u);
+  }
+  int status = process.stop();
+  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << status;
+  std::filesystem::remove_all(dir);
+}
+
+TEST(SimulatorBinary, RefusesNonLoopbackListenAddress) {
+  SimProcess process({"--listen", "0.0.0.0:0"});
+  EXPECT_EQ(process.port(), 0);
+  int status = process.stop();
+  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) != 0) << status;
 }
 
 TEST(Simulator, RefusesNonLoopbackHost) {

@@ -1,0 +1,32 @@
+// Writes a window's rows: COPY into a temporary staging table, then one INSERT ... ON CONFLICT
+// DO UPDATE ... WHERE changed into the target, so an unchanged re-read writes nothing.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include <pqxx/transaction_base>
+
+namespace partnersync::db {
+
+struct TableLayout {
+  std::string table;                 // "schema.table"
+  std::vector<std::string> columns;  // staged columns, in COPY order
+  std::vector<std::string> key;      // the conflict key
+  bool partial_update = false;       // UPDATE existing rows only (no insert, no raw)
+  bool snapshot = false;             // a new snapshot (taken_at) only when values changed
+};
+
+struct WriteCounts {
+  std::int64_t inserted = 0;
+  std::int64_t updated = 0;
+  std::int64_t unchanged = 0;
+};
+
+// Stages `copy_text` (COPY text lines for layout.columns, `rows` of them) and merges it into
+// the target inside `tx`. Duplicate keys within the batch: the last one wins.
+WriteCounts write_rows(pqxx::transaction_base& tx, const TableLayout& layout,
+                       const std::string& copy_text, std::int64_t rows, const std::string& source);
+
+}  // namespace partnersync::db

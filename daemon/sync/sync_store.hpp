@@ -1,0 +1,92 @@
+// Everything the engine reads and writes in PostgreSQL, as blocking calls made from the
+// engine's one database thread: coverage, state, runs, quarantine, and window commits in which
+// the rows and their sync.windows record share one transaction.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "daemon/db/staging_writer.hpp"
+#include "daemon/sync/window_planner.hpp"
+
+namespace pqxx {
+class connection_base;
+}
+
+namespace partnersync::sync {
+
+using TimePoint = std::chrono::system_clock::time_point;
+
+struct StreamState {
+  std::optional<TimePoint> last_full_refresh_at;
+  bool not_applicable = false;
+  std::optional<TimePoint> not_applicable_since;
+};
+
+struct RunTotals {
+  std::int64_t http_requests = 0;
+  std::int64_t rows_received = 0;
+  std::int64_t rows_inserted = 0;
+  std::int64_t rows_updated = 0;
+  std::int64_t rows_unchanged = 0;
+  std::int64_t bytes_received = 0;
+  std::int64_t invalid_values = 0;
+};
+
+enum class RunStatus { succeeded, failed, not_applicable, cancelled };
+
+struct WindowCommit {
+  std::string source;
+  std::string stream;
+  std::string timezone;                 // how upstream datetimes without offset are read
+  std::optional<DateRange> window;      // recorded in sync.windows when set
+  std::optional<DateRange> backfill;    // recorded in sync.backfill_progress when set
+};
+
+class SyncStore {
+ public:
+  explicit SyncStore(std::string database_url);
+  ~SyncStore();
+
+  // Applies pending migrations (the daemon migrates at start).
+  void migrate();
+
+  std::vector<DateRange> coverage(const std::string& source, const std::string& stream);
+  // Windows an unfinished backfill of exactly `range` committed; progress of other ranges of
+  // the stream is discarded.
+  std::vector<DateRange> backfill_done(const std::string& source, const std::string& stream,
+                                       DateRange range);
+  void finish_backfill(const std::string& source, const std::string& stream);
+  StreamState state(const std::string& source, const std::string& stream);
+
+  std::int64_t start_run(const std::string& source, const std::string& stream,
+                         const std::string& mode, std::optional<DateRange> range);
+  void finish_run(std::int64_t run_id, const RunTotals& totals, RunStatus status,
+                  const std::string& error);
+  void record_outcome(const std::string& source, const std::string& stream, RunStatus status,
+                      const std::string& error, bool full_refresh_done,
+                      std::optional<TimePoint> next_run_at);
+
+  // One transaction: stage and merge the rows, record the window (and backfill progress).
+  db::WriteCounts commit(const db::TableLayout& layout, const std::string& copy_text,
+                         std::int64_t rows, const WindowCommit& commit);
+
+  void quarantine(const std::string& source, const std::string& stream, std::int64_t run_id,
+                  const std::string& url, unsigned http_status, const std::string& reason,
+                  const std::string& body);
+
+ private:
+  template <typename F>
+  auto with_reconnect(const char* what, F&& work);
+  pqxx::connection_base& connection();
+
+  std::string url_;
+  struct Connection;
+  std::unique_ptr<Connection> connection_;
+};
+
+}  // namespace partnersync::sync

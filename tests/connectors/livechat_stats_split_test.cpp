@@ -1,0 +1,78 @@
+// split_license_stats on the documented /stats (001) and /active-licenses (000) examples: one
+// record per (program, channel), counts as received.
+#include <gtest/gtest.h>
+#include <simdjson.h>
+
+#include <map>
+#include <stdexcept>
+#include <string>
+
+#include "connectors/livechat/livechat_streams.hpp"
+#include "tests/connectors/livechat_corpus.hpp"
+
+namespace partnersync::connectors::livechat {
+namespace {
+
+using Counts = std::map<std::string, std::int64_t>;
+using Split = std::map<std::pair<std::string, std::string>, Counts>;
+
+Split split(const std::string& body) {
+  Split out;
+  simdjson::dom::parser parser;
+  for (const auto& record : split_license_stats(body)) {
+    simdjson::dom::object o = parser.parse(record).get_object().value();
+    std::pair<std::string, std::string> key;
+    Counts counts;
+    for (auto [k, v] : o) {
+      if (k == "program")
+        key.first = std::string(v.get_string().value());
+      else if (k == "channel")
+        key.second = std::string(v.get_string().value());
+      else
+        counts[std::string(k)] = v.get_int64().value();
+    }
+    EXPECT_TRUE(out.emplace(key, counts).second) << "duplicate " << key.first << "/" << key.second;
+  }
+  return out;
+}
+
+std::string example(const std::string& name) {
+  for (const auto& f : connectors::testing::corpus_for("stats"))
+    if (f.name == name) return f.body;
+  ADD_FAILURE() << "no corpus file " << name;
+  return "{}";
+}
+
+TEST(LicenseStatsSplit, CurrentShapeGivesOneRecordPerProgramAndChannel) {
+  const Split expected = {
+      {{"affiliate", "livechat"}, {{"trials", 231}, {"trials_cc", 45}, {"paid", 92}}},
+      {{"affiliate", "livechat_partner_program"},
+       {{"leads", 15}, {"trials", 120}, {"trials_cc", 84}, {"paid", 103}}},
+      {{"reseller", ""}, {{"trials", 177}, {"trials_cc", 45}, {"paid", 59}}}};
+  EXPECT_EQ(split(example("stats_current")), expected);
+}
+
+TEST(LicenseStatsSplit, OldFlatShapeGivesProgramWideRecords) {
+  const Split expected = {{{"affiliate", ""}, {{"trials", 120}, {"trials_cc", 84}, {"paid", 92}}},
+                          {{"reseller", ""}, {{"trials", 13}, {"trials_cc", 7}, {"paid", 28}}}};
+  EXPECT_EQ(split(example("stats_flat")), expected);
+}
+
+TEST(LicenseStatsSplit, UnknownProductsBecomeTheirOwnRows) {
+  const Split expected = {{{"reseller", "helpdesk"}, {{"paid", 3}}}};
+  EXPECT_EQ(split(R"({"reseller":{"helpdesk":{"paid":3}}})"), expected);
+}
+
+TEST(LicenseStatsSplit, KeepsNumbersAsWritten) {
+  const auto records = split_license_stats(R"({"reseller":{"paid":1.50}})");
+  ASSERT_EQ(records.size(), 1u);
+  EXPECT_EQ(records[0], R"({"program":"reseller","channel":"","paid":1.50})");
+}
+
+TEST(LicenseStatsSplit, ABodyThatIsNotAnObjectIsRejected) {
+  EXPECT_THROW(split_license_stats("[1,2]"), std::invalid_argument);
+  EXPECT_THROW(split_license_stats("{\"affiliate\":"), std::invalid_argument);
+}
+
+}  // namespace
+}  // namespace partnersync::connectors::livechat

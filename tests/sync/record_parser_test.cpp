@@ -1,0 +1,215 @@
+// RecordParser: envelopes, type conversion, key derivation and bad bodies, on the documents'
+// examples (../shared/api-docs/001 "Get Licenses List", 000 tier groups, 003 error envelope).
+#include "daemon/sync/record_parser.hpp"
+
+#include <gtest/gtest.h>
+
+#include <sstream>
+
+namespace partnersync::sync {
+namespace {
+
+StreamSpec license_spec() {
+  StreamSpec s;
+  s.name = "affiliate_licenses";
+  s.table = "livechat.affiliate_licenses";
+  s.key = {"source", "program", "license_key"};
+  s.key_derivation = KeyDerivation::affiliate_license_key;
+  s.columns = {
+      {"program", ValueType::text, Origin::constant, "livechat"},
+      {"license_key", ValueType::text, Origin::derived, ""},
+      {"tier", ValueType::integer, Origin::tier, ""},
+      {"client_email", ValueType::text, Origin::json, "client_email"},
+      {"created_at", ValueType::timestamp, Origin::json, "creation_timestamp"},
+      {"cc_added", ValueType::boolean, Origin::json, "cc_added"},
+      {"seats", ValueType::integer, Origin::json, "seats"},
+      {"total_commission", ValueType::numeric, Origin::json, "total_commission"},
+  };
+  return s;
+}
+
+std::vector<std::vector<std::string>> rows_of(const std::string& copy) {
+  std::vector<std::vector<std::string>> rows;
+  std::istringstream lines(copy);
+  std::string line;
+  while (std::getline(lines, line)) {
+    std::vector<std::string> cells;
+    std::string cell;
+    std::istringstream fields(line);
+    while (std::getline(fields, cell, '\t')) cells.push_back(cell);
+    rows.push_back(cells);
+  }
+  return rows;
+}
+
+const EndpointSpec kResult{{"/x"}, Envelope::result_array, "", {}};
+
+TEST(RecordParser, DocumentedLicenseExampleBecomesTypedRows) {
+  RecordParser parser(license_spec());
+  const std::string body = R"({"result":[
+    {"client_email":"w...n@l...c","creation_timestamp":"2018-03-01 16:11:26","cc_added":false,
+     "seats":100,"total_commission":0,"unknown_field":{"a":[1,2]}},
+    {"client_email":"j...e@e...m","creation_timestamp":"2018-01-29 16:30:03","cc_added":true,
+     "seats":10,"total_commission":1200.50}]})";
+  std::string out;
+  const auto outcome = parser.parse(body, kResult, {"acme", "", ""}, out);
+  ASSERT_EQ(outcome.rows, 2u);
+  EXPECT_EQ(outcome.invalid_values, 0u);
+  const auto rows = rows_of(out);
+  ASSERT_EQ(rows.size(), 2u);
+  EXPECT_EQ(parser.column_names().size(), rows[0].size());
+  EXPECT_EQ(rows[0][0], "acme");
+  EXPECT_EQ(rows[0][1], "livechat");
+  EXPECT_EQ(rows[0][2], "2018-03-01 16:11:26|w...n@l...c|0");
+  EXPECT_EQ(rows[0][3], "\\N");  // no tier in the current shape
+  EXPECT_EQ(rows[0][6], "f");
+  EXPECT_EQ(rows[0][7], "100");
+  EXPECT_EQ(rows[1][8], "1200.50");  // numeric kept exactly as written
+  EXPECT_NE(rows[0].back().find("\"unknown_field\""), std::string::npos);  // kept in raw
+}
+
+TEST(RecordParser, IdenticalRecordsGetIncreasingOrdinals) {
+  RecordParser parser(license_spec());
+  const std::string rec = R"({"client_email":"a...b@c...d","creation_timestamp":"2024-01-01 00:00:00"})";
+  std::string out;
+  parser.parse("{\"result\":[" + rec + "," + rec + "," + rec + "]}", kResult, {"s", "", ""}, out);
+  const auto rows = rows_of(out);
+  ASSERT_EQ(rows.size(), 3u);
+  EXPECT_EQ(rows[0][2], "2024-01-01 00:00:00|a...b@c...d|0");
+  EXPECT_EQ(rows[1][2], "2024-01-01 00:00:00|a...b@c...d|1");
+  EXPECT_EQ(rows[2][2], "2024-01-01 00:00:00|a...b@c...d|2");
+  // A second response starts counting again: keys are stable across re-reads.
+  std::string again;
+  parser.parse("{\"result\":[" + rec + "]}", kResult, {"s", "", ""}, again);
+  EXPECT_EQ(rows_of(again)[0][2], "2024-01-01 00:00:00|a...b@c...d|0");
+}
+
+TEST(RecordParser, OldTierGroupsSetTheTierColumn) {
+  RecordParser parser(license_spec());
+  const std::string body = R"({"tier1":[{"client_email":"a","creation_timestamp":"2018-03-01 16:11:26"}],
+                               "tier2":[{"client_email":"b","creation_timestamp":"2018-03-02 16:11:26"}]})";
+  std::string out;
+  const EndpointSpec old{{"/old"}, Envelope::tier_groups, "", {}};
+  parser.parse(body, old, {"s", "", ""}, out);
+  const auto rows = rows_of(out);
+  ASSERT_EQ(rows.size(), 2u);
+  EXPECT_EQ(rows[0][3], "1");
+  EXPECT_EQ(rows[1][3], "2");
+}
+
+TEST(RecordParser, NumbersAndBooleansGivenAsStringsAreAccepted) {
+  RecordParser parser(license_spec());
+  std::string out;
+  const auto outcome = parser.parse(
+      R"({"result":[{"client_email":"a","creation_timestamp":"2018-03-01 16:11:26","cc_added":"true","seats":"12","total_commission":"99.90"}]})",
+      kResult, {"s", "", ""}, out);
+  EXPECT_EQ(outcome.invalid_values, 0u);
+  const auto row = rows_of(out)[0];
+  EXPECT_EQ(row[6], "t");
+  EXPECT_EQ(row[7], "12");
+  EXPECT_EQ(row[8], "99.90");
+}
+
+TEST(RecordParser, WrongTypesAreReportedPerRecordAndStoredAsNull) {
+  RecordParser parser(license_spec());
+  std::string out;
+  const auto outcome = parser.parse(
+      R"({"result":[{"client_email":"a","creation_timestamp":"2008-12-11 08:95:41","cc_added":"maybe","seats":1.5}]})",
+      kResult, {"s", "", ""}, out);
+  EXPECT_EQ(outcome.rows, 1u);
+  EXPECT_EQ(outcome.invalid_values, 3u);
+  ASSERT_FALSE(outcome.problems.empty());
+  EXPECT_EQ(outcome.problems[0],
+            "record 0: \"creation_timestamp\": expected a datetime (YYYY-MM-DD HH:MM:SS), got "
+            "\"2008-12-11 08:95:41\"");
+  const auto row = rows_of(out)[0];
+  EXPECT_EQ(row[5], "\\N");
+  EXPECT_EQ(row[6], "\\N");
+  EXPECT_EQ(row[7], "\\N");
+}
+
+TEST(RecordParser, InvalidJsonIsABodyErrorAndAppendsNothing) {
+  RecordParser parser(license_spec());
+  std::string out = "previous\n";
+  EXPECT_THROW(parser.parse(R"({"result":[{"client_email":"a"},{"client_em)", kResult,
+                            {"s", "", ""}, out),
+               BodyError);
+  EXPECT_EQ(out, "previous\n");
+}
+
+TEST(RecordParser, TrailingContentIsABodyError) {
+  RecordParser parser(license_spec());
+  std::string out;
+  EXPECT_THROW(parser.parse(R"({"result":[]} {"result":[]})", kResult, {"s", "", ""}, out),
+               BodyError);
+  EXPECT_THROW(parser.parse(R"({"result":[]} 5)", kResult, {"s", "", ""}, out), BodyError);
+  EXPECT_TRUE(out.empty());
+}
+
+TEST(RecordParser, MissingResultArrayIsABodyError) {
+  RecordParser parser(license_spec());
+  std::string out;
+  EXPECT_THROW(parser.parse(R"({"error":"x"})", kResult, {"s", "", ""}, out), BodyError);
+}
+
+TEST(RecordParser, CopySpecialCharactersAreEscaped) {
+  RecordParser parser(license_spec());
+  std::string out;
+  parser.parse(R"({"result":[{"client_email":"tab\there\\back\nline","creation_timestamp":"2018-03-01 16:11:26"}]})",
+               kResult, {"s", "", ""}, out);
+  EXPECT_NE(out.find("tab\\there\\\\back\\nline"), std::string::npos) << out;
+  EXPECT_EQ(rows_of(out).size(), 1u);
+}
+
+TEST(RecordParser, LiveAgentErrorEnvelopeWithHttp200IsAnError) {
+  StreamSpec s;
+  s.key = {"source", "account_id"};
+  s.columns = {{"account_id", ValueType::text, Origin::json, "id"}};
+  RecordParser parser(s);
+  std::string out;
+  const EndpointSpec la{{"/accounts"}, Envelope::liveagent_list, "accounts", {}};
+  try {
+    parser.parse(R"({"response":{"status":"ERROR","statuscode":401,"errormessage":"Invalid API key","debugmessage":""}})",
+                 la, {"s", "", ""}, out);
+    FAIL() << "error envelope parsed as data";
+  } catch (const UpstreamErrorEnvelope& e) {
+    EXPECT_EQ(e.status_code(), 401);
+    EXPECT_STREQ(e.what(), "upstream error 401: Invalid API key");
+  }
+  const auto ok = parser.parse(R"({"response":{"accounts":[{"id":"a1"},{"id":"a2"}]}})", la,
+                               {"s", "", ""}, out);
+  EXPECT_EQ(ok.rows, 2u);
+}
+
+TEST(RecordParser, RecordWithoutKeyIsRejectedNotWritten) {
+  StreamSpec s;
+  s.key = {"source", "account_id"};
+  s.columns = {{"account_id", ValueType::text, Origin::json, "id"}};
+  RecordParser parser(s);
+  std::string out;
+  const EndpointSpec la{{"/accounts"}, Envelope::liveagent_list, "accounts", {}};
+  const auto outcome =
+      parser.parse(R"({"response":{"accounts":[{"id":"a1"},{"name":"no id"}]}})", la, {"s", "", ""}, out);
+  EXPECT_EQ(outcome.rows, 1u);
+  ASSERT_EQ(outcome.rejected.size(), 1u);
+  EXPECT_EQ(outcome.rejected[0].raw, R"({"name":"no id"})");
+}
+
+TEST(RecordParser, AlternativePathsPreferTheFirstPresent) {
+  StreamSpec s;
+  s.key = {"source"};
+  s.columns = {{"commission_total", ValueType::numeric, Origin::json, "commission_total|commission"},
+               {"reseller_discount", ValueType::numeric, Origin::json, "reseller/livechat/discount|discount"}};
+  RecordParser parser(s);
+  const EndpointSpec obj{{"/earnings"}, Envelope::object, "", {}};
+  std::string current, old;
+  parser.parse(R"({"commission_total":7316,"reseller":{"livechat":{"discount":2060}}})", obj, {"s", "", ""}, current);
+  parser.parse(R"({"commission":15,"discount":3})", obj, {"s", "", ""}, old);
+  EXPECT_EQ(rows_of(current)[0][1], "7316");
+  EXPECT_EQ(rows_of(current)[0][2], "2060");
+  EXPECT_EQ(rows_of(old)[0][1], "15");
+  EXPECT_EQ(rows_of(old)[0][2], "3");
+}
+
+}  // namespace
+}  // namespace partnersync::sync
