@@ -1,5 +1,6 @@
 // The stream declarations of every source kind, in run order: what the engine and the config
 // validation look streams up in (sync::stream_specs / sync::find_stream_spec).
+#include "connectors/liveagent/liveagent_streams.hpp"
 #include "connectors/livechat/livechat_streams.hpp"
 #include "daemon/sync/stream_spec.hpp"
 
@@ -33,7 +34,7 @@ const std::vector<StreamSpec>& stream_specs(SourceKind kind) {
   // LIVEAGENT: replace {} by connectors::liveagent::liveagent_stream_specs() (and include its
   // header). Not a weak symbol: the linker does not pull an archive member in for a weak
   // reference, so the LiveAgent declarations would silently stay out of the binary.
-  static const std::vector<StreamSpec> liveagent = {};
+  static const std::vector<StreamSpec> liveagent = connectors::liveagent::liveagent_stream_specs();
   return kind == SourceKind::livechat_partner ? livechat : liveagent;
 }
 

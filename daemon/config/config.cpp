@@ -17,7 +17,10 @@
 #include <cstdlib>
 #include <cstring>
 #include <limits>
+#include <regex>
+#include <sstream>
 #include <set>
+#include <span>
 #include <string_view>
 #include <utility>
 
@@ -541,9 +544,14 @@ class Loader {
     s.kind =
         kind == "livechat_partner" ? SourceKind::livechat_partner : SourceKind::liveagent_reseller;
     const bool livechat = s.kind == SourceKind::livechat_partner;
-    const std::initializer_list<std::string_view> foreign =
-        livechat ? std::initializer_list<std::string_view>{"api_key", "api_key_file", "reseller"}
-                 : std::initializer_list<std::string_view>{"token", "token_file"};
+    // Keys of the other kind (an initializer_list from a ?: would dangle: its array is a
+    // temporary of the full-expression).
+    static constexpr std::array<std::string_view, 3> kLiveagentOnly = {"api_key", "api_key_file",
+                                                                       "reseller"};
+    static constexpr std::array<std::string_view, 2> kLivechatOnly = {"token", "token_file"};
+    const std::span<const std::string_view> foreign =
+        livechat ? std::span<const std::string_view>(kLiveagentOnly)
+                 : std::span<const std::string_view>(kLivechatOnly);
     for (const auto& [key, value] : f.entries()) {
       if (std::find(foreign.begin(), foreign.end(), key) != foreign.end())
         fail(child(path, key), "not allowed for kind " + kind);
@@ -750,7 +758,33 @@ Config parse_config(const std::string& yaml_text, const std::string& file, const
   } catch (const YAML::Exception& e) {
     throw ConfigError(file, "", std::string("invalid YAML: ") + e.msg);
   }
-  return Loader(file, env).load(root);
+  try {
+    return Loader(file, env).load(root);
+  } catch (const ConfigError& e) {
+    // One missing variable rarely comes alone (a fresh deployment): name all of them at once.
+    const std::string what = e.what();
+    const std::string prefix = file + ": " + e.key_path() + ": ";
+    if (what.find(" is not set") == std::string::npos || what.rfind(prefix, 0) != 0) throw;
+    std::vector<std::string> others;
+    static const std::regex kVariable(R"(\$\{([A-Za-z_][A-Za-z0-9_]*)\})");
+    std::istringstream lines(yaml_text);
+    std::string line;
+    while (std::getline(lines, line)) {
+      const auto trimmed = line.find_first_not_of(" \t");
+      if (trimmed == std::string::npos || line[trimmed] == '#') continue;
+      if (const auto comment = line.find(" #"); comment != std::string::npos) line.resize(comment);
+      for (std::sregex_iterator it(line.begin(), line.end(), kVariable), end; it != end; ++it) {
+        const std::string name = (*it)[1];
+        if (what.find("variable " + name + " is not set") != std::string::npos) continue;
+        if (!env(name) && std::find(others.begin(), others.end(), name) == others.end())
+          others.push_back(name);
+      }
+    }
+    if (others.empty()) throw;
+    std::string also;
+    for (const auto& name : others) also += (also.empty() ? "" : ", ") + name;
+    throw ConfigError(file, e.key_path(), what.substr(prefix.size()) + " (also not set: " + also + ")");
+  }
 }
 
 Config load_config(const std::filesystem::path& path, const EnvLookup& env) {

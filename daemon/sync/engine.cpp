@@ -271,6 +271,12 @@ class SourceRunner {
   }
 
   bool selected(const std::string& stream) const {
+    // A stream outside the catalog (liveagent variation_addons) is an internal child: it runs
+    // whenever its parent is selected.
+    if (!connectors::is_known_stream(source_.kind, stream)) {
+      const StreamSpec* spec = find_stream_spec(source_.kind, stream);
+      return spec != nullptr && !spec->parent.empty() && selected(spec->parent);
+    }
     if (std::find(source_.streams.begin(), source_.streams.end(), stream) ==
         source_.streams.end())
       return false;
@@ -354,6 +360,10 @@ class SourceRunner {
       http::Request req = request(used_url);
       auto result = co_await client_.get(std::move(req));
       ++run.totals.http_requests;
+      // Any HTTP answer but 401 means the credentials were accepted (see windows()).
+      if (result || (result.error().kind == http::ErrorKind::http_status &&
+                     result.error().status != 401))
+        credentials_confirmed_ = true;
       if (result) {
         run.totals.bytes_received += static_cast<std::int64_t>(result->body.size());
         if (i != run.path_index) {
@@ -558,10 +568,29 @@ class SourceRunner {
     }
   }
 
+  // One window; its failure is logged and recorded while the other windows go on.
+  awaitable<void> window_or_fail(StreamRun& run, DateRange w, std::optional<DateRange> backfill) {
+    try {
+      co_await window(run, w, backfill);
+    } catch (const WindowFailed& e) {
+      spdlog::error("source {} stream {} window {}..{}: {}", source_.name, run.spec.name,
+                    format_day(w.from), format_day(w.to), e.what());
+      run.fail(e.what());
+    }
+  }
+
   awaitable<void> windows(StreamRun& run, std::vector<DateRange> plan,
                           std::optional<DateRange> backfill) {
     std::deque<DateRange> queue(plan.begin(), plan.end());
     const auto ex = co_await asio::this_coro::executor;
+    // Until upstream has accepted this source's credentials, the first window goes alone: a
+    // wrong token then costs one request (its 401 stops the source), not one per worker.
+    // (Found by tests/e2e WrongTokenFailsWithOneLineAndOneRequest.)
+    if (!credentials_confirmed_ && !queue.empty() && !shutdown_.requested) {
+      const DateRange w = queue.front();
+      queue.pop_front();
+      co_await window_or_fail(run, w, backfill);
+    }
     WaitGroup group(ex);
     const int workers = std::max(1, std::min<int>(config_.sync.concurrency,
                                                    static_cast<int>(queue.size())));
@@ -573,13 +602,7 @@ class SourceRunner {
             while (!queue.empty() && !shutdown_.requested) {
               const DateRange w = queue.front();
               queue.pop_front();
-              try {
-                co_await window(run, w, backfill);
-              } catch (const WindowFailed& e) {
-                spdlog::error("source {} stream {} window {}..{}: {}", source_.name,
-                              run.spec.name, format_day(w.from), format_day(w.to), e.what());
-                run.fail(e.what());
-              }
+              co_await window_or_fail(run, w, backfill);
             }
           },
           [&group](std::exception_ptr e) { group.done(e); });
@@ -668,6 +691,7 @@ class SourceRunner {
             : std::max<int>(1, static_cast<int>(config_.sync.window.count() / 86400));
     const Day today = std::chrono::floor<std::chrono::days>(now);
     bool full_refresh = false;
+    bool first_complete = false;
     std::vector<DateRange> plan;
     std::optional<DateRange> backfill;
     std::string mode = "incremental";
@@ -682,9 +706,11 @@ class SourceRunner {
     } else if (windowed) {
       auto read_coverage = [=](SyncStore& s) { return s.coverage(source, stream); };
       const auto coverage = co_await db_.run(std::move(read_coverage));
-      full_refresh = spec.mode == SyncMode::created_windows &&
-                     (coverage.empty() || !state.last_full_refresh_at ||
-                      now - *state.last_full_refresh_at >= config_.sync.full_refresh);
+      // The full-refresh clock starts when a run first leaves no gap (a first sync, or the
+      // incremental run after a backfill): a backfilled database is not read twice.
+      full_refresh = spec.mode == SyncMode::created_windows && state.last_full_refresh_at &&
+                     now - *state.last_full_refresh_at >= config_.sync.full_refresh;
+      first_complete = spec.mode == SyncMode::created_windows && !state.last_full_refresh_at;
       if (full_refresh) mode = "full_refresh";
       plan = plan_incremental({source_.start_date, today, coverage,
                                static_cast<int>(config_.sync.lookback.count() / 86400),
@@ -744,7 +770,7 @@ class SourceRunner {
       spdlog::error("source {} stream {}: {}", source, stream, error);
     const RunTotals totals = run.totals;
     const std::int64_t run_id = run.run_id;
-    const bool refreshed = full_refresh && status == RunStatus::succeeded;
+    const bool refreshed = (full_refresh || first_complete) && status == RunStatus::succeeded;
     const bool backfill_done = backfill && status == RunStatus::succeeded;
     std::optional<TimePoint> next;
     if (request_.mode == RunMode::daemon) next = now + interval_of(stream);
@@ -781,6 +807,7 @@ class SourceRunner {
   Progress& progress_;
   const RunRequest& request_;
   http::Client client_;
+  bool credentials_confirmed_ = false;  // an answer other than 401 came from upstream
 };
 
 std::vector<const config::Source*> sources_of(const config::Config& config,

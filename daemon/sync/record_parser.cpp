@@ -527,7 +527,7 @@ ParseOutcome RecordParser::parse(const std::string& body, const EndpointSpec& en
           found = true;
           if (endpoint.envelope == Envelope::liveagent_object) {
             m.emit(response, response_raw, 0, context, 0, outcome, out, collect_index);
-            break;
+            continue;  // read on to the end of the document (trailing content is an error)
           }
           bool listed = false;
           for (auto f : response) {

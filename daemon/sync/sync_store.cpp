@@ -77,10 +77,9 @@ auto SyncStore::with_reconnect(const char* what, F&& work) {
 }
 
 void SyncStore::migrate() {
-  with_reconnect("migration", [](pqxx::connection_base& c) {
-    db::migrate(static_cast<pqxx::connection&>(c), db::embedded_migrations());
-    return 0;
-  });
+  // At start a database that cannot be reached is reported at once (exit 69, and systemd's
+  // Restart= tries again later); reconnecting with patience is for a running sync.
+  db::migrate(static_cast<pqxx::connection&>(connection()), db::embedded_migrations());
 }
 
 std::vector<DateRange> SyncStore::coverage(const std::string& source, const std::string& stream) {
@@ -150,6 +149,13 @@ std::int64_t SyncStore::start_run(const std::string& source, const std::string& 
                                   const std::string& mode, std::optional<DateRange> range) {
   return with_reconnect("writing sync.runs", [&](pqxx::connection_base& c) {
     pqxx::work tx(c);
+    // A run still 'running' belongs to a process that died (SIGKILL, power loss): one process
+    // syncs a source at a time, so close it for what it is.
+    tx.exec_params(
+        "UPDATE sync.runs SET status = 'failed', finished_at = now(), "
+        "error = 'interrupted: the process ended before the run finished' "
+        "WHERE source = $1 AND stream = $2 AND status = 'running'",
+        source, stream);
     std::optional<std::string> from, to;
     if (range) from = format_day(range->from), to = format_day(range->to);
     const auto row = tx.exec_params1(
@@ -178,6 +184,15 @@ void SyncStore::finish_run(std::int64_t run_id, const RunTotals& t, RunStatus st
         run_id, std::string(status_name(status)), t.http_requests, t.rows_received,
         t.rows_inserted, t.rows_updated, t.rows_unchanged, t.bytes_received, t.invalid_values,
         err);
+    if (status == RunStatus::succeeded) {
+      // Everything this run planned is committed, the windows that failed before included:
+      // what an earlier run quarantined is resolved (what this run quarantined is not).
+      tx.exec_params(
+          "UPDATE sync.quarantine q SET resolved_at = now() FROM sync.runs r "
+          "WHERE r.run_id = $1 AND q.source = r.source AND q.stream = r.stream "
+          "AND q.resolved_at IS NULL AND q.received_at < r.started_at",
+          run_id);
+    }
     tx.commit();
     return 0;
   });

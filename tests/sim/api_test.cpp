@@ -445,8 +445,8 @@ TEST(SimApi, LiveAgentEndpointsServeDocumentedFieldsInTheResponseEnvelope) {
   j = ok_json(la(api, "/variations"));
   expect_items(j->root["response"].value(), "variations", kVariation, "variations");
   std::size_t nested = 0;
-  for (auto v : j->root["response"]["variations"].get_array().value()) {
-    for (auto addon : v["addons"].get_array().value()) {
+  for (auto v : simdjson::dom::array(j->root["response"]["variations"].get_array().value())) {
+    for (auto addon : simdjson::dom::array(v["addons"].get_array().value())) {
       expect_fields(addon, kVariationAddon, "variation addon");
       ++nested;
     }
@@ -534,7 +534,7 @@ TEST(SimApi, WrongResellerAndUnknownAccountAre404Envelopes) {
 std::vector<std::string> strings_of(simdjson::dom::element root, std::string_view list,
                                     std::string_view field) {
   std::vector<std::string> out;
-  for (auto item : root[list].get_array().value()) {
+  for (auto item : simdjson::dom::array(root[list].get_array().value())) {
     out.emplace_back(item[field].get_string().value());
   }
   return out;
@@ -590,7 +590,7 @@ TEST(SimApi, PerformanceOfARangeIsTheSumOfItsDays) {
     auto j = ok_json(
         lc(api, "/affiliates/livechat/performance", {{"date_from", from}, {"date_to", to}}));
     std::int64_t clicks = 0;
-    for (auto row : j->root["result"].get_array().value())
+    for (auto row : simdjson::dom::array(j->root["result"].get_array().value()))
       clicks += row["clicks"].get_int64().value();
     return clicks;
   };
@@ -664,7 +664,7 @@ TEST(SimApi, LiveAgentDataCrossesDstChangesAndCarriesTheDocumentedQuirks) {
   EXPECT_TRUE(std::is_sorted(created.begin(), created.end()));
   bool impossible_login = false, null_login = false;
   std::set<std::string> statuses;
-  for (auto a : j->root["response"]["accounts"].get_array().value()) {
+  for (auto a : simdjson::dom::array(j->root["response"]["accounts"].get_array().value())) {
     auto login = a["last_login_date"];
     if (login.is_null()) {
       null_login = true;
@@ -684,8 +684,8 @@ TEST(SimApi, LiveAgentDataCrossesDstChangesAndCarriesTheDocumentedQuirks) {
   auto valid_from = strings_of(j->root["response"].value(), "licenses", "valid_from");
   EXPECT_NE(std::find(valid_from.begin(), valid_from.end(), kImpossibleDatetime), valid_from.end());
   j = ok_json(la(api, "/variations"));
-  for (auto v : j->root["response"]["variations"].get_array().value()) {
-    for (auto addon : v["addons"].get_array().value()) {
+  for (auto v : simdjson::dom::array(j->root["response"]["variations"].get_array().value())) {
+    for (auto addon : simdjson::dom::array(v["addons"].get_array().value())) {
       std::string_view price = addon["price"].get_string().value();
       ASSERT_GE(price.size(), 4u);
       EXPECT_EQ(price[price.size() - 3], '.') << "price with two decimals as a string: " << price;
@@ -714,7 +714,7 @@ TEST(SimApi, AffiliateLicensesIncludeRecordsSharingTimestampAndEmail) {
   auto j = ok_json(lc(api, "/affiliates/livechat/licenses"));
   std::map<std::string, int> seen;
   std::map<std::string, std::set<std::string>> bodies;
-  for (auto item : j->root["result"].get_array().value()) {
+  for (auto item : simdjson::dom::array(j->root["result"].get_array().value())) {
     std::string key = std::string(item["creation_timestamp"].get_string().value()) + "|" +
                       std::string(item["client_email"].get_string().value());
     ++seen[key];
@@ -748,7 +748,7 @@ TEST(SimApi, MutationsChangeWhatIsServed) {
   auto paid_count = [&] {
     auto j = ok_json(lc(api, "/affiliates/livechat/licenses"));
     std::size_t n = 0;
-    for (auto item : j->root["result"].get_array().value()) n += item["paid"].get_bool().value();
+    for (auto item : simdjson::dom::array(j->root["result"].get_array().value())) n += item["paid"].get_bool().value();
     return n;
   };
   auto commission = [&] {

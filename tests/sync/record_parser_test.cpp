@@ -181,6 +181,26 @@ TEST(RecordParser, LiveAgentErrorEnvelopeWithHttp200IsAnError) {
   EXPECT_EQ(ok.rows, 2u);
 }
 
+TEST(RecordParser, LiveAgentObjectEnvelopeIsOneRecordAndTrailingContentIsAnError) {
+  StreamSpec s;
+  s.key = {"source", "account_id"};
+  s.partial_update = true;
+  s.columns = {{"account_id", ValueType::text, Origin::parent_key, ""},
+               {"max_agents", ValueType::integer, Origin::json, "value"}};
+  RecordParser parser(s);
+  const EndpointSpec attribute{{"/attributes/max_agents"}, Envelope::liveagent_object, "", {}};
+  std::string out;
+  const auto outcome = parser.parse(R"({"response":{"value":"99"}} )", attribute,
+                                    {"s", "", "acc1"}, out);
+  EXPECT_EQ(outcome.rows, 1u);
+  EXPECT_EQ(out, "s\tacc1\t99\n");  // partial updates stage no raw
+  std::string rejected;
+  EXPECT_THROW(parser.parse(R"({"response":{"value":"99"}} {})", attribute, {"s", "", "acc1"},
+                            rejected),
+               BodyError);
+  EXPECT_TRUE(rejected.empty());
+}
+
 TEST(RecordParser, RecordWithoutKeyIsRejectedNotWritten) {
   StreamSpec s;
   s.key = {"source", "account_id"};

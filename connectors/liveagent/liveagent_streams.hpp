@@ -1,0 +1,71 @@
+// The LiveAgent reseller API streams as declarations (one file per stream beside this header),
+// plus the builders they share and the split of variations' nested add-ons.
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "daemon/sync/stream_spec.hpp"
+
+namespace partnersync::connectors::liveagent {
+
+// Every path starts with the reseller identifier (../shared/api-docs/003, "Example call"); the
+// engine substitutes "{reseller}" from the source and adds the apikey query parameter itself.
+
+// One function per stream of kLiveagentStreams.
+sync::StreamSpec accounts_stream();
+sync::StreamSpec account_addons_stream();
+sync::StreamSpec account_users_stream();
+sync::StreamSpec account_attributes_stream();
+sync::StreamSpec licenses_stream();
+sync::StreamSpec variations_stream();
+
+// Internal stream, not in kLiveagentStreams and not configurable: the add-ons nested in each
+// variation, into liveagent.variation_addons. Its parent is "variations": it runs whenever
+// variations runs (see variation_addons.cpp for what the engine must do for that).
+inline constexpr std::string_view kVariationAddonsStream = "variation_addons";
+sync::StreamSpec variation_addons_stream();
+
+// Every stream above in run order: kLiveagentStreams, with variation_addons right after
+// variations.
+std::vector<sync::StreamSpec> liveagent_stream_specs();
+
+// Splits a /variations body ({"response":{"variations":[{"id":..., "addons":[...]}, ...]}})
+// into one record per nested add-on: the add-on object as received with "variation_id" (the
+// variation's "id" token as received, null when absent) inserted as its first member.
+// Throws std::invalid_argument on a body that is not that shape and on an upstream error
+// envelope ({"response":{"status":"ERROR",...}}, which can come with HTTP 200).
+std::vector<std::string> split_variation_addons(std::string_view body);
+
+
+// ---- builders shared by the per-stream files ----
+
+inline sync::ColumnSpec json_column(std::string name, sync::ValueType type, std::string path) {
+  sync::ColumnSpec c;
+  c.name = std::move(name);
+  c.type = type;
+  c.origin = sync::Origin::json;
+  c.path = std::move(path);
+  return c;
+}
+
+// per_parent streams: the account the request was made for (child records do not name it).
+inline sync::ColumnSpec parent_key_column(std::string name) {
+  sync::ColumnSpec c;
+  c.name = std::move(name);
+  c.type = sync::ValueType::text;
+  c.origin = sync::Origin::parent_key;
+  return c;
+}
+
+// {"response": {"<list_key>": [...]}}, or {"response": {...}} when list_key is empty.
+inline sync::EndpointSpec liveagent_endpoint(std::string path, std::string list_key) {
+  sync::EndpointSpec e;
+  e.paths = {std::move(path)};
+  e.envelope = list_key.empty() ? sync::Envelope::liveagent_object : sync::Envelope::liveagent_list;
+  e.list_key = std::move(list_key);
+  return e;
+}
+
+}  // namespace partnersync::connectors::liveagent
