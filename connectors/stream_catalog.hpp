@@ -10,12 +10,21 @@ namespace partnersync::connectors {
 enum class SourceKind { livechat_partner, liveagent_reseller };
 
 // From ../shared/design/streams.md, in the order a pass runs them.
-inline constexpr std::array<std::string_view, 15> kLivechatStreams = {
-    "affiliate_licenses",   "partner_program_licenses", "solution_licenses",
-    "solution_invoices",    "affiliate_performance",    "partner_program_performance",
-    "affiliate_history",    "partner_program_history",  "solution_history",
-    "expert_history",       "earnings",                 "stats",
-    "withdrawals",          "campaigns",                "leads"};
+inline constexpr std::array<std::string_view, 15> kLivechatStreams = {"affiliate_licenses",
+                                                                      "partner_program_licenses",
+                                                                      "solution_licenses",
+                                                                      "solution_invoices",
+                                                                      "affiliate_performance",
+                                                                      "partner_program_performance",
+                                                                      "affiliate_history",
+                                                                      "partner_program_history",
+                                                                      "solution_history",
+                                                                      "expert_history",
+                                                                      "earnings",
+                                                                      "stats",
+                                                                      "withdrawals",
+                                                                      "campaigns",
+                                                                      "leads"};
 
 inline constexpr std::array<std::string_view, 6> kLiveagentStreams = {
     "accounts", "account_addons", "account_users", "account_attributes", "licenses", "variations"};

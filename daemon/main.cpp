@@ -1,5 +1,6 @@
 // partnersync: parse the command line, load the configuration, hand over to the command.
 // Every failure ends as one line on stderr and a documented exit code.
+#include <malloc.h>
 #include <spdlog/spdlog.h>
 
 #include <chrono>
@@ -47,16 +48,20 @@ int run(int argc, char** argv) {
   } catch (const config::ConfigError& e) {
     return fail(cli::kExitConfig, e.what());
   }
-  obs::init_logging(config.log.format == config::LogFormat::json ? obs::LogFormat::json
-                                                                 : obs::LogFormat::text,
-                    config.log.level);
+  obs::init_logging(
+      config.log.format == config::LogFormat::json ? obs::LogFormat::json : obs::LogFormat::text,
+      config.log.level);
 
   try {
     switch (invocation.command) {
-      case cli::Command::migrate: return cli::run_migrate(config);
-      case cli::Command::check: return cli::run_check(config, invocation);
-      case cli::Command::status: return cli::run_status(config, invocation);
-      default: return cli::run_sync(config, invocation);
+      case cli::Command::migrate:
+        return cli::run_migrate(config);
+      case cli::Command::check:
+        return cli::run_check(config, invocation);
+      case cli::Command::status:
+        return cli::run_status(config, invocation);
+      default:
+        return cli::run_sync(config, invocation);
     }
   } catch (const cli::UsageError& e) {
     return fail(cli::kExitUsage, e.what());
@@ -68,6 +73,11 @@ int run(int argc, char** argv) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  // Window buffers are a few MiB each and come and go all the time: served from the heap
+  // they are reused instead of being mapped, faulted in and unmapped for every window. The
+  // daemon hands memory back with malloc_trim after each pass.
+  mallopt(M_MMAP_THRESHOLD, 32 << 20);
+  mallopt(M_TRIM_THRESHOLD, 64 << 20);
   try {
     return run(argc, argv);
   } catch (const std::exception& e) {

@@ -38,7 +38,6 @@ std::vector<sync::StreamSpec> liveagent_stream_specs();
 // envelope ({"response":{"status":"ERROR",...}}, which can come with HTTP 200).
 std::vector<std::string> split_variation_addons(std::string_view body);
 
-
 // ---- builders shared by the per-stream files ----
 
 inline sync::ColumnSpec json_column(std::string name, sync::ValueType type, std::string path) {

@@ -6,6 +6,7 @@
 #include <stdexcept>
 
 #include "connectors/livechat/livechat_streams.hpp"
+#include "daemon/obs/json_text.hpp"
 
 namespace partnersync::connectors::livechat {
 
@@ -35,38 +36,7 @@ sync::StreamSpec stats_stream() {
 
 namespace {
 
-void append_json_string(std::string& out, std::string_view text) {
-  out += '"';
-  for (const char c : text) {
-    switch (c) {
-      case '"':
-        out += "\\\"";
-        break;
-      case '\\':
-        out += "\\\\";
-        break;
-      case '\n':
-        out += "\\n";
-        break;
-      case '\r':
-        out += "\\r";
-        break;
-      case '\t':
-        out += "\\t";
-        break;
-      default:
-        if (static_cast<unsigned char>(c) < 0x20) {
-          static constexpr char kHex[] = "0123456789abcdef";
-          out += "\\u00";
-          out += kHex[(c >> 4) & 0xf];
-          out += kHex[c & 0xf];
-        } else {
-          out += c;
-        }
-    }
-  }
-  out += '"';
-}
+void append_quoted(std::string& out, std::string_view text) { out += obs::json_quoted(text); }
 
 struct Record {
   std::string program;
@@ -93,7 +63,7 @@ std::string_view raw_text(simdjson::ondemand::value value) {
 
 void add_member(Record& r, std::string_view name, simdjson::ondemand::value value) {
   r.members += ',';
-  append_json_string(r.members, name);
+  append_quoted(r.members, name);
   r.members += ':';
   r.members += raw_text(value);
 }
@@ -155,9 +125,9 @@ std::vector<std::string> split_license_stats(std::string_view body) {
   out.reserve(records.size());
   for (const auto& r : records) {
     std::string text = "{\"program\":";
-    append_json_string(text, r.program);
+    append_quoted(text, r.program);
     text += ",\"channel\":";
-    append_json_string(text, r.channel);
+    append_quoted(text, r.channel);
     text += r.members;
     text += '}';
     out.push_back(std::move(text));

@@ -104,24 +104,43 @@ Invocation parse_command_line(int argc, char** argv, std::chrono::sys_days today
   int flag = 0;
   while ((flag = getopt_long(argc, argv, ":c:hV", kOptions, nullptr)) != -1) {
     switch (flag) {
-      case kConfig: inv.config_path = optarg; break;
-      case kHelp: set_command(Command::help, "--help"); break;
-      case kVersion: set_command(Command::version, "--version"); break;
-      case kOnce: set_command(Command::once, "--once"); break;
-      case kBackfill: set_command(Command::backfill, "--backfill"); break;
-      case kCheck: set_command(Command::check, "--check"); break;
-      case kMigrate: set_command(Command::migrate, "--migrate"); break;
-      case kStatus: set_command(Command::status, "--status"); break;
+      case kConfig:
+        inv.config_path = optarg;
+        break;
+      case kHelp:
+        set_command(Command::help, "--help");
+        break;
+      case kVersion:
+        set_command(Command::version, "--version");
+        break;
+      case kOnce:
+        set_command(Command::once, "--once");
+        break;
+      case kBackfill:
+        set_command(Command::backfill, "--backfill");
+        break;
+      case kCheck:
+        set_command(Command::check, "--check");
+        break;
+      case kMigrate:
+        set_command(Command::migrate, "--migrate");
+        break;
+      case kStatus:
+        set_command(Command::status, "--status");
+        break;
       case kFrom:
       case kTo: {
         const char* name = flag == kFrom ? "--from" : "--to";
         auto day = parse_day(optarg);
-        if (!day) throw UsageError(std::string(name) + ": \"" + optarg +
-                                   "\" is not a valid date (expected YYYY-MM-DD)");
+        if (!day)
+          throw UsageError(std::string(name) + ": \"" + optarg +
+                           "\" is not a valid date (expected YYYY-MM-DD)");
         (flag == kFrom ? inv.from : inv.to) = day;
         break;
       }
-      case kSource: inv.sources.emplace_back(optarg); break;
+      case kSource:
+        inv.sources.emplace_back(optarg);
+        break;
       case kStreams:
         for (auto& s : split_list(optarg, "--streams")) inv.streams.push_back(std::move(s));
         break;

@@ -18,7 +18,8 @@ std::vector<const config::Source*> selected_sources(const config::Config& config
   std::vector<const config::Source*> out;
   for (const auto& name : invocation.sources) {
     const auto* source = config.find_source(name);
-    if (source == nullptr) throw UsageError("--source " + name + ": no such source in " + config.file);
+    if (source == nullptr)
+      throw UsageError("--source " + name + ": no such source in " + config.file);
     out.push_back(source);
   }
   if (out.empty())
@@ -87,12 +88,14 @@ int run_status(const config::Config& config, const Invocation& invocation) {
     SELECT coalesce(to_char(s.last_success_at, 'YYYY-MM-DD HH24:MI:SS'), 'never'),
            coalesce((SELECT string_agg(w.window_from || '..' || w.window_to, ' ' ORDER BY w.window_from)
                        FROM sync.windows w WHERE w.source = $1 AND w.stream = $2), '-'),
-           coalesce((SELECT sum(w.rows) FROM sync.windows w WHERE w.source = $1 AND w.stream = $2), 0),
+           coalesce((SELECT r.rows_received FROM sync.runs r WHERE r.source = $1 AND r.stream = $2
+                      AND r.status <> 'running' ORDER BY r.run_id DESC LIMIT 1)::text, '-'),
            CASE WHEN s.not_applicable THEN 'not applicable' ELSE coalesce(s.last_error, '') END,
            coalesce(to_char(s.next_run_at, 'YYYY-MM-DD HH24:MI:SS'), '-')
       FROM (SELECT 1) one
       LEFT JOIN sync.state s ON s.source = $1 AND s.stream = $2)sql";
-  std::cout << "source\tstream\tlast success\tsynced coverage\trows\tlast error\tnext run\n";
+  std::cout
+      << "source\tstream\tlast success\tsynced coverage\tlast run rows\tlast error\tnext run\n";
   for (const auto* source : sources) {
     for (const auto& stream : source->streams) {
       if (!invocation.streams.empty() &&

@@ -10,21 +10,24 @@ int run_sync(const config::Config& config, const Invocation& invocation) {
   sync::RunRequest request;
   request.sources = selected_sources(config, invocation);
   for (const auto& stream : invocation.streams) {
-    const bool known = std::any_of(request.sources.begin(), request.sources.end(),
-                                   [&](const config::Source* s) {
-                                     return std::find(s->streams.begin(), s->streams.end(),
-                                                      stream) != s->streams.end();
-                                   });
+    const bool known =
+        std::any_of(request.sources.begin(), request.sources.end(), [&](const config::Source* s) {
+          return std::find(s->streams.begin(), s->streams.end(), stream) != s->streams.end();
+        });
     if (!known) throw UsageError("--streams " + stream + ": no selected source syncs this stream");
   }
   request.streams = invocation.streams;
   switch (invocation.command) {
-    case Command::once: request.mode = sync::RunMode::once; break;
+    case Command::once:
+      request.mode = sync::RunMode::once;
+      break;
     case Command::backfill:
       request.mode = sync::RunMode::backfill;
       request.backfill = sync::DateRange{*invocation.from, *invocation.to};
       break;
-    default: request.mode = sync::RunMode::daemon; break;
+    default:
+      request.mode = sync::RunMode::daemon;
+      break;
   }
   return sync::run_engine(config, request);
 }

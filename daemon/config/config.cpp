@@ -18,16 +18,20 @@
 #include <cstring>
 #include <limits>
 #include <regex>
-#include <sstream>
 #include <set>
 #include <span>
+#include <sstream>
 #include <string_view>
 #include <utility>
 
+#include "daemon/obs/json_text.hpp"
 #include "daemon/obs/redact.hpp"
 
 namespace partnersync::config {
 namespace {
+
+// A value quoted for a message, kept on one line.
+std::string quote(std::string_view value) { return obs::json_quoted(value); }
 
 namespace fs = std::filesystem;
 using connectors::kLiveagentStreams;
@@ -35,38 +39,6 @@ using connectors::kLivechatStreams;
 
 constexpr std::string_view kDefaultLivechatBaseUrl = "https://api.livechatinc.com";
 constexpr std::string_view kZoneinfoDir = "/usr/share/zoneinfo/";
-
-// A value quoted for a message, kept on one line.
-std::string quote(std::string_view value) {
-  std::string out = "\"";
-  for (char c : value) {
-    switch (c) {
-      case '"':
-        out += "\\\"";
-        break;
-      case '\\':
-        out += "\\\\";
-        break;
-      case '\n':
-        out += "\\n";
-        break;
-      case '\r':
-        out += "\\r";
-        break;
-      case '\t':
-        out += "\\t";
-        break;
-      default:
-        if (static_cast<unsigned char>(c) < 0x20) {
-          out += '?';
-        } else {
-          out += c;
-        }
-    }
-  }
-  out += '"';
-  return out;
-}
 
 std::string child(const std::string& path, std::string_view key) {
   return path.empty() ? std::string(key) : path + "." + std::string(key);
@@ -783,7 +755,8 @@ Config parse_config(const std::string& yaml_text, const std::string& file, const
     if (others.empty()) throw;
     std::string also;
     for (const auto& name : others) also += (also.empty() ? "" : ", ") + name;
-    throw ConfigError(file, e.key_path(), what.substr(prefix.size()) + " (also not set: " + also + ")");
+    throw ConfigError(file, e.key_path(),
+                      what.substr(prefix.size()) + " (also not set: " + also + ")");
   }
 }
 

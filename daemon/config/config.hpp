@@ -56,9 +56,9 @@ struct SyncSettings {
 struct HttpSettings {
   Seconds timeout{30};
   int retries = 5;
-  std::string ca_file;                        // optional extra CA bundle
-  std::size_t max_body_bytes = 256u << 20;    // http.max_body: 256MiB
-  double rate_limit = 0;                      // requests per second per source; 0 = unlimited
+  std::string ca_file;                      // optional extra CA bundle
+  std::size_t max_body_bytes = 256u << 20;  // http.max_body: 256MiB
+  double rate_limit = 0;                    // requests per second per source; 0 = unlimited
 };
 
 struct ServerSettings {

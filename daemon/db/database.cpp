@@ -30,8 +30,8 @@ std::unique_ptr<pqxx::connection> connect(const std::string& url) {
     throw DatabaseUnavailable("database " + describe_dsn(url) +
                               " unreachable: " + obs::redact(one_line(e.what())));
   } catch (const std::exception& e) {
-    throw DatabaseUnavailable("database " + describe_dsn(url) +
-                              ": " + obs::redact(one_line(e.what())));
+    throw DatabaseUnavailable("database " + describe_dsn(url) + ": " +
+                              obs::redact(one_line(e.what())));
   }
 }
 

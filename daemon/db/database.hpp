@@ -3,10 +3,9 @@
 #pragma once
 
 #include <memory>
+#include <pqxx/connection>
 #include <stdexcept>
 #include <string>
-
-#include <pqxx/connection>
 
 namespace partnersync::db {
 

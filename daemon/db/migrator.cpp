@@ -92,11 +92,10 @@ MigrationReport migrate(pqxx::connection& connection, std::span<const Migration>
     const std::string checksum = migration_checksum(m.sql);
     if (auto it = applied.find(m.version); it != applied.end()) {
       if (it->second.second != checksum) {
-        throw MigrationError("schema/" + std::string(m.name) +
-                             " was changed after it was applied (checksum " +
-                             it->second.second.substr(0, 12) + " in the database, " +
-                             checksum.substr(0, 12) +
-                             " now): add a new migration instead of editing an applied one");
+        throw MigrationError(
+            "schema/" + std::string(m.name) + " was changed after it was applied (checksum " +
+            it->second.second.substr(0, 12) + " in the database, " + checksum.substr(0, 12) +
+            " now): add a new migration instead of editing an applied one");
       }
       ++report.already_applied;
       continue;

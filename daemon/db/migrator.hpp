@@ -2,13 +2,12 @@
 // that two processes starting at once do not collide; refuses a changed applied file.
 #pragma once
 
+#include <pqxx/connection>
 #include <span>
 #include <stdexcept>
 #include <string>
 
 #include "daemon/db/migration.hpp"
-
-#include <pqxx/connection>
 
 namespace partnersync::db {
 

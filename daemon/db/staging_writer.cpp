@@ -9,8 +9,6 @@
 namespace partnersync::db {
 namespace {
 
-constexpr std::size_t kCopyChunk = 1 << 20;
-
 std::string quote_table(pqxx::transaction_base& tx, const std::string& table) {
   const auto dot = table.find('.');
   if (dot == std::string::npos) return tx.quote_name(table);
@@ -31,25 +29,20 @@ bool contains(const std::vector<std::string>& v, const std::string& s) {
   return std::find(v.begin(), v.end(), s) != v.end();
 }
 
-void stage(pqxx::transaction_base& tx, const TableLayout& layout, const std::string& copy_text) {
+void stage(pqxx::transaction_base& tx, const TableLayout& layout, std::string& copy_text) {
   tx.exec("CREATE TEMP TABLE ps_stage ON COMMIT DROP AS SELECT " + join(tx, layout.columns) +
           " FROM " + quote_table(tx, layout.table) + " WITH NO DATA");
   // libpqxx 6.4's stream_to builds a string per row and keeps write_raw_line private;
   // tablewriter (deprecated there, still the COPY writer of 6.4) sends what it is given as one
-  // COPY data message plus '\n', so it gets ~1 MiB of ready-escaped lines at a time.
+  // COPY data message plus '\n': the whole window's ready-escaped lines go in one call.
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Wdeprecated-declarations"
   pqxx::tablewriter copy(tx, "ps_stage", layout.columns.begin(), layout.columns.end());
 #pragma GCC diagnostic pop
-  std::size_t start = 0;
-  std::string chunk;
-  while (start < copy_text.size()) {
-    std::size_t end = std::min(copy_text.size(), start + kCopyChunk);
-    const auto newline = copy_text.rfind('\n', end - 1);
-    end = (newline == std::string::npos || newline < start) ? copy_text.size() : newline + 1;
-    chunk.assign(copy_text, start, end - start - 1);  // without the final '\n'
-    copy.write_raw_line(chunk);
-    start = end;
+  if (!copy_text.empty() && copy_text.back() == '\n') {
+    copy_text.pop_back();  // tablewriter adds the last newline itself
+    copy.write_raw_line(copy_text);
+    copy_text.push_back('\n');
   }
   copy.complete();
 }
@@ -74,17 +67,18 @@ WriteCounts upsert(pqxx::transaction_base& tx, const TableLayout& layout, std::i
   }
   set += "last_changed_at = now()";
   std::string sql = "WITH upserted AS (INSERT INTO " + quote_table(tx, layout.table) + " AS t (" +
-                    join(tx, layout.columns) + ") " + deduplicated(tx, layout) +
-                    " ON CONFLICT (" + join(tx, layout.key) + ") DO ";
+                    join(tx, layout.columns) + ") " + deduplicated(tx, layout) + " ON CONFLICT (" +
+                    join(tx, layout.key) + ") DO ";
   if (changing.empty()) {
     sql += "NOTHING";
   } else {
-    sql += "UPDATE SET " + set + " WHERE (" + target_values + ") IS DISTINCT FROM (" +
-           new_values + ")";
+    sql += "UPDATE SET " + set + " WHERE (" + target_values + ") IS DISTINCT FROM (" + new_values +
+           ")";
   }
-  sql += " RETURNING (xmax = 0) AS inserted) "
-         "SELECT count(*) FILTER (WHERE inserted), count(*) FILTER (WHERE NOT inserted) "
-         "FROM upserted";
+  sql +=
+      " RETURNING (xmax = 0) AS inserted) "
+      "SELECT count(*) FILTER (WHERE inserted), count(*) FILTER (WHERE NOT inserted) "
+      "FROM upserted";
   const auto row = tx.exec1(sql);
   WriteCounts counts;
   counts.inserted = row[0].as<std::int64_t>();
@@ -93,8 +87,7 @@ WriteCounts upsert(pqxx::transaction_base& tx, const TableLayout& layout, std::i
   return counts;
 }
 
-WriteCounts update_only(pqxx::transaction_base& tx, const TableLayout& layout,
-                        std::int64_t rows) {
+WriteCounts update_only(pqxx::transaction_base& tx, const TableLayout& layout, std::int64_t rows) {
   std::string set, match, target_values, new_values;
   for (const auto& c : layout.columns) {
     const auto q = tx.quote_name(c);
@@ -107,11 +100,10 @@ WriteCounts update_only(pqxx::transaction_base& tx, const TableLayout& layout,
     new_values += (new_values.empty() ? "s." : ", s.") + q;
   }
   set += "last_changed_at = now()";
-  const auto row = tx.exec1("WITH updated AS (UPDATE " + quote_table(tx, layout.table) +
-                            " AS t SET " + set + " FROM (" + deduplicated(tx, layout) +
-                            ") s WHERE " + match + " AND (" + target_values +
-                            ") IS DISTINCT FROM (" + new_values +
-                            ") RETURNING 1) SELECT count(*) FROM updated");
+  const auto row = tx.exec1(
+      "WITH updated AS (UPDATE " + quote_table(tx, layout.table) + " AS t SET " + set + " FROM (" +
+      deduplicated(tx, layout) + ") s WHERE " + match + " AND (" + target_values +
+      ") IS DISTINCT FROM (" + new_values + ") RETURNING 1) SELECT count(*) FROM updated");
   WriteCounts counts;
   counts.updated = row[0].as<std::int64_t>();
   counts.unchanged = rows - counts.updated;
@@ -127,16 +119,16 @@ WriteCounts snapshot(pqxx::transaction_base& tx, const TableLayout& layout, std:
   const std::string latest = "(SELECT max(taken_at) FROM " + table + " WHERE source = $1)";
   const std::string previous =
       "SELECT " + cols + " FROM " + table + " WHERE source = $1 AND taken_at = " + latest;
-  const auto diff = tx.exec_params1(
-      "SELECT (SELECT count(*) FROM (" + previous + ") p), (SELECT count(*) FROM ((SELECT " +
-          cols + " FROM ps_stage EXCEPT " + previous + ") UNION ALL (" + previous +
-          " EXCEPT SELECT " + cols + " FROM ps_stage)) d)",
-      source);
+  const auto diff = tx.exec_params1("SELECT (SELECT count(*) FROM (" + previous +
+                                        ") p), (SELECT count(*) FROM ((SELECT " + cols +
+                                        " FROM ps_stage EXCEPT " + previous + ") UNION ALL (" +
+                                        previous + " EXCEPT SELECT " + cols + " FROM ps_stage)) d)",
+                                    source);
   WriteCounts counts;
   if (diff[0].as<std::int64_t>() > 0 && diff[1].as<std::int64_t>() == 0) {
-    tx.exec_params("UPDATE " + table + " SET last_seen_at = now() WHERE source = $1 AND taken_at = " +
-                       latest,
-                   source);
+    tx.exec_params(
+        "UPDATE " + table + " SET last_seen_at = now() WHERE source = $1 AND taken_at = " + latest,
+        source);
     counts.unchanged = rows;
     return counts;
   }
@@ -149,8 +141,7 @@ WriteCounts snapshot(pqxx::transaction_base& tx, const TableLayout& layout, std:
 }  // namespace
 
 WriteCounts write_rows(pqxx::transaction_base& tx, const TableLayout& layout,
-                       const std::string& copy_text, std::int64_t rows,
-                       const std::string& source) {
+                       std::string& copy_text, std::int64_t rows, const std::string& source) {
   stage(tx, layout, copy_text);
   if (layout.snapshot) return snapshot(tx, layout, rows, source);
   if (layout.partial_update) return update_only(tx, layout, rows);

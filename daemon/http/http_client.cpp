@@ -353,8 +353,11 @@ struct Client::Impl {
       co_return out;
     }
 
+    const std::size_t body_limit = request.max_body_bytes != 0
+                                       ? std::min(request.max_body_bytes, options.max_body_bytes)
+                                       : options.max_body_bytes;
     bhttp::response_parser<bhttp::string_body> parser;
-    parser.body_limit(options.max_body_bytes);
+    parser.body_limit(body_limit);
     parser.header_limit(kHeaderLimit);
     bool reserved = false;
     while (!parser.is_done()) {
@@ -379,6 +382,8 @@ struct Client::Impl {
       if (rec) {
         out.failure =
             classify(rec, parser.got_some(), idle_bound ? Clock::time_point::max() : deadline);
+        if (out.failure->kind == ErrorKind::body_too_large)
+          out.failure->cause = "body exceeds " + std::to_string(body_limit) + " bytes";
         co_return out;
       }
     }
@@ -393,13 +398,13 @@ struct Client::Impl {
     }
     out.response.body = std::move(res.body());
     if (iequals(out.response.header("Content-Encoding"), "gzip")) {
-      switch (gunzip_body(out.response.body, options.max_body_bytes)) {
+      switch (gunzip_body(out.response.body, body_limit)) {
         case GunzipStatus::ok:
           break;
         case GunzipStatus::too_large:
           out.failure = Failure{
               ErrorKind::body_too_large,
-              "body exceeds " + std::to_string(options.max_body_bytes) + " bytes (gzip-decoded)",
+              "body exceeds " + std::to_string(body_limit) + " bytes (gzip-decoded)",
               false};
           co_return out;
         case GunzipStatus::truncated:

@@ -42,6 +42,10 @@ struct Header {
 struct Request {
   std::string url;  // absolute http:// or https:// URL, query included
   std::vector<Header> headers;
+  // A tighter body limit for this request (0 = ClientOptions::max_body_bytes). The sync
+  // engine uses it to split a window as soon as its answer outgrows the window budget,
+  // instead of reading it whole first.
+  std::size_t max_body_bytes = 0;
 };
 
 struct Response {

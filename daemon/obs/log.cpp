@@ -11,10 +11,11 @@
 #include <spdlog/spdlog.h>
 
 #include <chrono>
-#include <ctime>
 #include <cstdio>
+#include <ctime>
 #include <mutex>
 
+#include "daemon/obs/json_text.hpp"
 #include "daemon/obs/redact.hpp"
 
 namespace partnersync::obs {
@@ -27,7 +28,8 @@ class JsonFormatter final : public spdlog::formatter {
     std::string line = R"({"ts":")";
     const auto since_epoch = msg.time.time_since_epoch();
     const auto seconds = std::chrono::duration_cast<std::chrono::seconds>(since_epoch);
-    const auto millis = std::chrono::duration_cast<std::chrono::milliseconds>(since_epoch - seconds);
+    const auto millis =
+        std::chrono::duration_cast<std::chrono::milliseconds>(since_epoch - seconds);
     line += fmt::format("{:%FT%T}.{:03}Z", fmt::gmtime(static_cast<std::time_t>(seconds.count())),
                         millis.count());
     line += R"(","level":")";
@@ -68,9 +70,8 @@ void install(std::shared_ptr<spdlog::sinks::sink> sink, LogFormat format, std::s
   if (format == LogFormat::json) {
     redacting->set_formatter(std::make_unique<JsonFormatter>());
   } else {
-    redacting->set_formatter(
-        std::make_unique<spdlog::pattern_formatter>("%Y-%m-%dT%H:%M:%S.%eZ %^%l%$ %v",
-                                                    spdlog::pattern_time_type::utc));
+    redacting->set_formatter(std::make_unique<spdlog::pattern_formatter>(
+        "%Y-%m-%dT%H:%M:%S.%eZ %^%l%$ %v", spdlog::pattern_time_type::utc));
   }
   auto logger = std::make_shared<spdlog::logger>("partnersync", std::move(redacting));
   logger->set_level(spdlog::level::trace);
@@ -95,26 +96,6 @@ void init_logging(LogFormat format, std::string_view level) {
 void init_logging_to(std::shared_ptr<spdlog::sinks::sink> sink, LogFormat format,
                      std::string_view level) {
   install(std::move(sink), format, level);
-}
-
-void append_json_escaped(std::string& out, std::string_view text) {
-  for (const char c : text) {
-    switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\n': out += "\\n"; break;
-      case '\r': out += "\\r"; break;
-      case '\t': out += "\\t"; break;
-      default:
-        if (static_cast<unsigned char>(c) < 0x20) {
-          char buf[8];
-          std::snprintf(buf, sizeof buf, "\\u%04x", static_cast<unsigned>(c));
-          out += buf;
-        } else {
-          out += c;
-        }
-    }
-  }
 }
 
 }  // namespace partnersync::obs

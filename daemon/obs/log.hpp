@@ -25,7 +25,4 @@ void init_logging(LogFormat format, std::string_view level = "info");
 void init_logging_to(std::shared_ptr<spdlog::sinks::sink> sink, LogFormat format,
                      std::string_view level = "trace");
 
-// JSON string escaping for the json format and anything else that writes JSON by hand.
-void append_json_escaped(std::string& out, std::string_view text);
-
 }  // namespace partnersync::obs

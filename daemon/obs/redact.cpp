@@ -32,9 +32,7 @@ bool iequals_at(std::string_view text, size_t pos, std::string_view word) {
   return true;
 }
 
-bool is_word_char(char c) {
-  return std::isalnum(static_cast<unsigned char>(c)) != 0 || c == '_';
-}
+bool is_word_char(char c) { return std::isalnum(static_cast<unsigned char>(c)) != 0 || c == '_'; }
 
 // End of a secret value that starts at `pos`: a quoted value runs to its closing quote,
 // otherwise to the first separator.

@@ -40,8 +40,9 @@ using asio::use_awaitable;
 using Clock = std::chrono::steady_clock;
 
 // A window whose response is larger than this is halved and read again (down to one day),
-// so memory is bounded by the window, not by the account.
-constexpr std::size_t kWindowByteLimit = 8u << 20;
+// so memory is bounded by the window, not by the account: the client stops reading at this
+// size, and a window in flight holds at most its body and its rows (about twice this).
+constexpr std::size_t kWindowByteLimit = 4u << 20;
 constexpr std::size_t kWindowRowLimit = 20000;
 // Child requests (invoices, users, add-ons) are committed in batches of this many parents.
 constexpr std::size_t kChildBatch = 50;
@@ -214,10 +215,11 @@ struct StreamRun {
   RunTotals totals;
   std::string first_error;
   bool failed = false;
-  std::size_t path_index = 0;  // the path (current or deprecated) that answered
-  int learned_days = 0;        // window size after adaptive splitting
+  std::size_t path_index = 0;     // the path (current or deprecated) that answered
+  int learned_days = 0;           // window size after adaptive splitting
   std::vector<std::string> keys;  // parent keys synced, for child streams
   std::string collect;            // the column whose values are collected
+  std::string first_invalid;      // the first invalid value met, logged once at the run's end
 
   explicit StreamRun(const StreamSpec& s) : spec(s), parser(s) {
     layout.table = s.table;
@@ -277,11 +279,9 @@ class SourceRunner {
       const StreamSpec* spec = find_stream_spec(source_.kind, stream);
       return spec != nullptr && !spec->parent.empty() && selected(spec->parent);
     }
-    if (std::find(source_.streams.begin(), source_.streams.end(), stream) ==
-        source_.streams.end())
+    if (std::find(source_.streams.begin(), source_.streams.end(), stream) == source_.streams.end())
       return false;
-    return request_.streams.empty() || std::find(request_.streams.begin(),
-                                                 request_.streams.end(),
+    return request_.streams.empty() || std::find(request_.streams.begin(), request_.streams.end(),
                                                  stream) != request_.streams.end();
   }
 
@@ -353,22 +353,24 @@ class SourceRunner {
   awaitable<std::optional<http::Response>> fetch(StreamRun& run, const EndpointSpec& endpoint,
                                                  const Params& params, std::string& used_url,
                                                  const std::string& key = {},
-                                                 bool not_found_is_empty = false) {
+                                                 bool not_found_is_empty = false,
+                                                 std::size_t body_limit = 0) {
     for (std::size_t i = run.path_index; i < endpoint.paths.size(); ++i) {
       if (shutdown_.requested) throw Cancelled();
       used_url = url(endpoint.paths[i], params, key);
       http::Request req = request(used_url);
+      req.max_body_bytes = body_limit;
       auto result = co_await client_.get(std::move(req));
       ++run.totals.http_requests;
       // Any HTTP answer but 401 means the credentials were accepted (see windows()).
-      if (result || (result.error().kind == http::ErrorKind::http_status &&
-                     result.error().status != 401))
+      if (result ||
+          (result.error().kind == http::ErrorKind::http_status && result.error().status != 401))
         credentials_confirmed_ = true;
       if (result) {
         run.totals.bytes_received += static_cast<std::int64_t>(result->body.size());
         if (i != run.path_index) {
-          spdlog::info("source {} stream {}: using deprecated path {}", source_.name,
-                       run.spec.name, endpoint.paths[i]);
+          spdlog::info("source {} stream {}: using deprecated path {}", source_.name, run.spec.name,
+                       endpoint.paths[i]);
           run.path_index = i;
         }
         co_return std::move(*result);
@@ -428,10 +430,10 @@ class SourceRunner {
     }
     for (const auto& rejected : outcome.rejected)
       co_await quarantine(run, used_url, response.status, rejected.reason, rejected.raw);
-    if (!outcome.problems.empty()) {
-      spdlog::warn("source {} stream {}: {} invalid value(s) stored as NULL (kept in raw), e.g. {}",
-                   source_.name, run.spec.name, outcome.invalid_values, outcome.problems.front());
-    }
+    // Logged once per run by run_stream (issue 5), not once per window or parent: an account
+    // with a bad datetime must not flood the log at every child request.
+    if (!outcome.problems.empty() && run.first_invalid.empty())
+      run.first_invalid = outcome.problems.front();
     run.totals.invalid_values += static_cast<std::int64_t>(outcome.invalid_values);
     co_return outcome;
   }
@@ -452,7 +454,7 @@ class SourceRunner {
                                     std::optional<DateRange> backfill) {
     WindowCommit w{source_.name, run.spec.name, source_.timezone, window, backfill};
     const db::TableLayout& layout = run.layout;
-    auto work = [&layout, text = std::move(copy_text), rows, w](SyncStore& s) {
+    auto work = [&layout, text = std::move(copy_text), rows, w](SyncStore& s) mutable {
       return s.commit(layout, text, rows, w);
     };
     auto counts = co_await db_.run(std::move(work));
@@ -531,8 +533,11 @@ class SourceRunner {
       todo.pop_back();
       std::string used_url;
       const Params params = window_params(run.spec, w);
-      auto response = co_await fetch(run, endpoint, params, used_url);
-      bool too_big = !response || response->body.size() > kWindowByteLimit;
+      const std::string no_key;
+      // A one-day window cannot be split: it may use the whole http.max_body.
+      const std::size_t limit = w.days() > 1 ? kWindowByteLimit : 0;
+      auto response = co_await fetch(run, endpoint, params, used_url, no_key, false, limit);
+      bool too_big = !response;
       std::string rows_text;
       ParseOutcome outcome;
       if (!too_big) {
@@ -546,12 +551,13 @@ class SourceRunner {
       if (too_big) {
         if (w.days() == 1) {
           if (!response)
-            throw WindowFailed(obs::redact(used_url) + ": one day's response exceeds http.max_body");
+            throw WindowFailed(obs::redact(used_url) +
+                               ": one day's response exceeds http.max_body");
         } else {
           const auto [first, second] = split_range(w);
           run.learned_days = first.days();
-          spdlog::debug("source {} stream {}: window {}..{} too large, split in two",
-                        source_.name, run.spec.name, format_day(w.from), format_day(w.to));
+          spdlog::debug("source {} stream {}: window {}..{} too large, split in two", source_.name,
+                        run.spec.name, format_day(w.from), format_day(w.to));
           todo.push_back(second);
           todo.push_back(first);
           continue;
@@ -592,8 +598,8 @@ class SourceRunner {
       co_await window_or_fail(run, w, backfill);
     }
     WaitGroup group(ex);
-    const int workers = std::max(1, std::min<int>(config_.sync.concurrency,
-                                                   static_cast<int>(queue.size())));
+    const int workers =
+        std::max(1, std::min<int>(config_.sync.concurrency, static_cast<int>(queue.size())));
     for (int i = 0; i < workers; ++i) {
       group.add();
       asio::co_spawn(
@@ -647,8 +653,7 @@ class SourceRunner {
             ex,
             [&, i]() -> awaitable<void> {
               std::string used_url;
-              auto response =
-                  co_await fetch(run, endpoint, no_params, used_url, parents[i], true);
+              auto response = co_await fetch(run, endpoint, no_params, used_url, parents[i], true);
               if (!response) throw WindowFailed(obs::redact(used_url) + ": body too large");
               if (response->status == 0) co_return;  // the parent went away upstream
               const ParseContext context{source_.name, "", parents[i]};
@@ -677,8 +682,8 @@ class SourceRunner {
     auto read_state = [=](SyncStore& s) { return s.state(source, stream); };
     const auto state = co_await db_.run(std::move(read_state));
     const auto now = std::chrono::system_clock::now();
-    if (state.not_applicable && request_.mode != RunMode::backfill &&
-        state.not_applicable_since && now - *state.not_applicable_since < kNotApplicableRetry) {
+    if (state.not_applicable && request_.mode != RunMode::backfill && state.not_applicable_since &&
+        now - *state.not_applicable_since < kNotApplicableRetry) {
       spdlog::debug("source {} stream {}: not applicable, skipped", source, stream);
       co_return true;
     }
@@ -755,6 +760,10 @@ class SourceRunner {
       error = e.what();
       rejected = std::current_exception();
     }
+    if (run.totals.invalid_values > 0) {
+      spdlog::warn("source {} stream {}: {} invalid value(s) stored as NULL (kept in raw), e.g. {}",
+                   source, stream, run.totals.invalid_values, run.first_invalid);
+    }
     if (rejected) {  // recorded, then the whole source stops: no retry storm on a bad token
       const RunTotals totals = run.totals;
       const std::int64_t run_id = run.run_id;
@@ -784,7 +793,7 @@ class SourceRunner {
     co_await db_.run(std::move(record));
     spdlog::info("source {} stream {}: {} ({} received, {} inserted, {} updated, {} requests)",
                  source, stream,
-                 status == RunStatus::succeeded       ? "synced"
+                 status == RunStatus::succeeded        ? "synced"
                  : status == RunStatus::not_applicable ? "not applicable"
                  : status == RunStatus::cancelled      ? "cancelled"
                                                        : "failed",
@@ -845,9 +854,9 @@ awaitable<void> daemon_loop(SourceRunner& runner, const config::Source& source,
         // +-10% jitter so that many streams and sources do not fire together.
         std::uniform_real_distribution<double> jitter(0.9, 1.1);
         next_due[stream] =
-            Clock::now() + std::chrono::duration_cast<Clock::duration>(
-                               std::chrono::duration<double>(
-                                   static_cast<double>(interval.count()) * jitter(random)));
+            Clock::now() +
+            std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(
+                static_cast<double>(interval.count()) * jitter(random)));
       }
       malloc_trim(0);  // give the window buffers back: an idle daemon stays small
     }

@@ -33,20 +33,29 @@ struct PathNode {
   PathNode& child(std::string_view segment) {
     for (auto& c : children)
       if (c.name == segment) return c;
-    children.push_back(PathNode{std::string(segment), {}, {}});
+    children.push_back(PathNode{std::string(segment), {}, {}, 0});
     return children.back();
   }
+  // Records of one response list their fields in the same order, so the search starts
+  // where the previous match ended and usually succeeds at once.
   const PathNode* find(std::string_view segment) const {
-    for (const auto& c : children)
-      if (c.name == segment) return &c;
+    const std::size_t n = children.size();
+    for (std::size_t k = 0; k < n; ++k) {
+      const std::size_t i = hint + k < n ? hint + k : hint + k - n;
+      if (children[i].name == segment) {
+        hint = i + 1 < n ? i + 1 : 0;
+        return &children[i];
+      }
+    }
     return nullptr;
   }
+  mutable std::size_t hint = 0;
 };
 
 struct Cell {
   bool null = true;
   int priority = INT_MAX;
-  std::string_view text;     // points into the body, the parser's string buffer or `scratch`
+  std::string_view text;  // points into the body, the parser's string buffer or `scratch`
   std::array<char, 40> scratch{};
 };
 
@@ -99,9 +108,10 @@ bool valid_date(std::string_view s) {
   if (s.size() != 10 || s[4] != '-' || s[7] != '-') return false;
   if (!is_digits(s.substr(0, 4)) || !is_digits(s.substr(5, 2)) || !is_digits(s.substr(8, 2)))
     return false;
-  const std::chrono::year_month_day ymd{std::chrono::year(to_int(s.substr(0, 4))),
-                                        std::chrono::month(static_cast<unsigned>(to_int(s.substr(5, 2)))),
-                                        std::chrono::day(static_cast<unsigned>(to_int(s.substr(8, 2))))};
+  const std::chrono::year_month_day ymd{
+      std::chrono::year(to_int(s.substr(0, 4))),
+      std::chrono::month(static_cast<unsigned>(to_int(s.substr(5, 2)))),
+      std::chrono::day(static_cast<unsigned>(to_int(s.substr(8, 2))))};
   return ymd.ok() && to_int(s.substr(0, 4)) >= 1;
 }
 
@@ -118,14 +128,22 @@ bool valid_datetime(std::string_view s) {
 
 std::string_view type_name(ValueType t) {
   switch (t) {
-    case ValueType::text: return "a string";
-    case ValueType::boolean: return "a boolean";
-    case ValueType::integer: return "an integer";
-    case ValueType::numeric: return "a number";
-    case ValueType::date: return "a date (YYYY-MM-DD)";
-    case ValueType::month: return "a month (YYYY-MM)";
-    case ValueType::timestamp: return "a datetime (YYYY-MM-DD HH:MM:SS)";
-    case ValueType::jsonb: return "JSON";
+    case ValueType::text:
+      return "a string";
+    case ValueType::boolean:
+      return "a boolean";
+    case ValueType::integer:
+      return "an integer";
+    case ValueType::numeric:
+      return "a number";
+    case ValueType::date:
+      return "a date (YYYY-MM-DD)";
+    case ValueType::month:
+      return "a month (YYYY-MM)";
+    case ValueType::timestamp:
+      return "a datetime (YYYY-MM-DD HH:MM:SS)";
+    case ValueType::jsonb:
+      return "JSON";
   }
   return "a value";
 }
@@ -136,11 +154,16 @@ std::string describe(const Scalar& v) {
       std::string shown(v.text.substr(0, 40));
       return "\"" + shown + (v.text.size() > 40 ? "...\"" : "\"");
     }
-    case sj::json_type::number: return std::string(v.text.substr(0, 40));
-    case sj::json_type::boolean: return v.boolean ? "true" : "false";
-    case sj::json_type::object: return "an object";
-    case sj::json_type::array: return "an array";
-    case sj::json_type::null: return "null";
+    case sj::json_type::number:
+      return std::string(v.text.substr(0, 40));
+    case sj::json_type::boolean:
+      return v.boolean ? "true" : "false";
+    case sj::json_type::object:
+      return "an object";
+    case sj::json_type::array:
+      return "an array";
+    case sj::json_type::null:
+      return "null";
   }
   return "a value";
 }
@@ -235,8 +258,8 @@ bool convert(const Scalar& v, ValueType type, Cell& cell) {
 }
 
 std::string_view trim(std::string_view s) {
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\n' || s.back() == '\r' ||
-                        s.back() == '\t'))
+  while (!s.empty() &&
+         (s.back() == ' ' || s.back() == '\n' || s.back() == '\r' || s.back() == '\t'))
     s.remove_suffix(1);
   return s;
 }
@@ -296,10 +319,18 @@ struct RecordParser::Impl {
     Scalar s;
     s.type = value.type();
     switch (s.type) {
-      case sj::json_type::string: s.text = value.get_string(); break;
-      case sj::json_type::number: s.text = trim(value.raw_json_token()); break;
-      case sj::json_type::boolean: s.boolean = value.get_bool(); break;
-      case sj::json_type::null: (void)value.is_null(); break;
+      case sj::json_type::string:
+        s.text = value.get_string();
+        break;
+      case sj::json_type::number:
+        s.text = trim(value.raw_json_token());
+        break;
+      case sj::json_type::boolean:
+        s.boolean = value.get_bool();
+        break;
+      case sj::json_type::null:
+        (void)value.is_null();
+        break;
       case sj::json_type::object: {
         sj::object o = value.get_object();
         s.text = o.raw_json();
@@ -333,10 +364,9 @@ struct RecordParser::Impl {
         if (!convert(scalar, columns[column].type, cell)) {
           ++outcome.invalid_values;
           if (outcome.problems.size() < kMaxProblems) {
-            outcome.problems.push_back("record " + std::to_string(record) + ": \"" +
-                                       std::string(key) + "\": expected " +
-                                       std::string(type_name(columns[column].type)) + ", got " +
-                                       describe(scalar));
+            outcome.problems.push_back(
+                "record " + std::to_string(record) + ": \"" + std::string(key) + "\": expected " +
+                std::string(type_name(columns[column].type)) + ", got " + describe(scalar));
           }
         }
       }
@@ -354,7 +384,9 @@ struct RecordParser::Impl {
       const auto& c = columns[i];
       Cell& cell = cells[i];
       switch (c.origin) {
-        case Origin::constant: set_view(cell, c.path); break;
+        case Origin::constant:
+          set_view(cell, c.path);
+          break;
         case Origin::window_from:
           if (!context.window_from.empty()) set_view(cell, context.window_from);
           break;
@@ -364,7 +396,8 @@ struct RecordParser::Impl {
         case Origin::tier:
           if (tier_group > 0) set_scratch(cell, std::to_string(tier_group));
           break;
-        default: break;
+        default:
+          break;
       }
       if (cell.null && c.missing_is_empty) set_view(cell, "");
     }
@@ -427,8 +460,8 @@ struct RecordParser::Impl {
     emit(object, raw, tier_group, context, index, outcome, out, collect);
   }
 
-  void array(sj::array records, int tier_group, const ParseContext& context,
-             ParseOutcome& outcome, std::string& out, int collect, std::size_t& index) {
+  void array(sj::array records, int tier_group, const ParseContext& context, ParseOutcome& outcome,
+             std::string& out, int collect, std::size_t& index) {
     for (auto element : records) {
       record(element.value(), tier_group, context, index++, outcome, out, collect);
     }
@@ -459,8 +492,8 @@ ParseOutcome RecordParser::parse(const std::string& body, const EndpointSpec& en
   try {
     sj::document doc;
     if (body.capacity() >= body.size() + simdjson::SIMDJSON_PADDING) {
-      doc = m.parser.iterate(simdjson::padded_string_view(body.data(), body.size(),
-                                                          body.capacity()));
+      doc =
+          m.parser.iterate(simdjson::padded_string_view(body.data(), body.size(), body.capacity()));
     } else {
       m.copy = simdjson::padded_string(body);
       doc = m.parser.iterate(m.copy);
@@ -515,7 +548,8 @@ ParseOutcome RecordParser::parse(const std::string& body, const EndpointSpec& en
           for (auto f : response) {
             const std::string_view k = f.unescaped_key();
             sj::value v = f.value();
-            if (k == "status" && v.type() == sj::json_type::string) status = v.get_string();
+            if (k == "status" && v.type() == sj::json_type::string)
+              status = v.get_string();
             else if (k == "errormessage" && v.type() == sj::json_type::string)
               message = v.get_string();
             else if (k == "statuscode" && v.type() == sj::json_type::number)
@@ -543,8 +577,7 @@ ParseOutcome RecordParser::parse(const std::string& body, const EndpointSpec& en
             listed = true;
             m.array(v.get_array(), 0, context, outcome, out, collect_index, index);
           }
-          if (!listed)
-            throw BodyError("the response has no \"" + endpoint.list_key + "\" list");
+          if (!listed) throw BodyError("the response has no \"" + endpoint.list_key + "\" list");
         }
         if (!found) throw BodyError("the body has no \"response\" object");
         break;

@@ -46,10 +46,10 @@ struct RejectedRecord {
 
 struct ParseOutcome {
   std::size_t rows = 0;
-  std::size_t invalid_values = 0;       // values stored as NULL because they were invalid
-  std::vector<std::string> problems;    // the first few, e.g. `record 3: "paid": expected ...`
+  std::size_t invalid_values = 0;     // values stored as NULL because they were invalid
+  std::vector<std::string> problems;  // the first few, e.g. `record 3: "paid": expected ...`
   std::vector<RejectedRecord> rejected;
-  std::vector<std::string> collected;   // values of the collect column, one per row
+  std::vector<std::string> collected;  // values of the collect column, one per row
 };
 
 class RecordParser {
@@ -68,8 +68,7 @@ class RecordParser {
   // record to `out`. Throws BodyError when the body cannot be used; `out` is then unchanged.
   // `collect` names a column whose values are returned in ParseOutcome::collected.
   ParseOutcome parse(const std::string& body, const EndpointSpec& endpoint,
-                     const ParseContext& context, std::string& out,
-                     std::string_view collect = {});
+                     const ParseContext& context, std::string& out, std::string_view collect = {});
 
  private:
   struct Impl;

@@ -23,10 +23,10 @@ enum class SyncMode {
 
 // Where the records are in a response body.
 enum class Envelope {
-  result_array,   // {"result": [ {...}, ... ]}
-  tier_groups,    // old shape {"tier1": [...], "tier2": [...]}; sets the `tier` column to 1/2
-  object,         // the body is one record {...}
-  liveagent_list, // {"response": {"<list_key>": [ {...}, ... ]}}; error envelopes are errors
+  result_array,      // {"result": [ {...}, ... ]}
+  tier_groups,       // old shape {"tier1": [...], "tier2": [...]}; sets the `tier` column to 1/2
+  object,            // the body is one record {...}
+  liveagent_list,    // {"response": {"<list_key>": [ {...}, ... ]}}; error envelopes are errors
   liveagent_object,  // {"response": {...}}: one record
 };
 
@@ -99,9 +99,9 @@ struct StreamSpec {
   std::string to_param = "date_to";
   enum class ParamFormat { date, datetime } param_format = ParamFormat::date;
 
-  std::string table;                     // "livechat.affiliate_licenses"
-  std::vector<std::string> key;          // conflict key, starting with "source"
-  std::vector<ColumnSpec> columns;       // every column written except source and raw
+  std::string table;                // "livechat.affiliate_licenses"
+  std::vector<std::string> key;     // conflict key, starting with "source"
+  std::vector<ColumnSpec> columns;  // every column written except source and raw
   KeyDerivation key_derivation = KeyDerivation::none;
   std::vector<DetailSpec> details;  // at most one
 

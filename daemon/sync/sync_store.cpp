@@ -26,16 +26,20 @@ Day parse_day(const std::string& text) {
 
 std::optional<TimePoint> parse_epoch(const pqxx::field& f) {
   if (f.is_null()) return std::nullopt;
-  return TimePoint(std::chrono::microseconds(
-      static_cast<std::int64_t>(f.as<double>() * 1'000'000.0)));
+  return TimePoint(
+      std::chrono::microseconds(static_cast<std::int64_t>(f.as<double>() * 1'000'000.0)));
 }
 
 std::string_view status_name(RunStatus s) {
   switch (s) {
-    case RunStatus::succeeded: return "succeeded";
-    case RunStatus::failed: return "failed";
-    case RunStatus::not_applicable: return "not_applicable";
-    case RunStatus::cancelled: return "cancelled";
+    case RunStatus::succeeded:
+      return "succeeded";
+    case RunStatus::failed:
+      return "failed";
+    case RunStatus::not_applicable:
+      return "not_applicable";
+    case RunStatus::cancelled:
+      return "cancelled";
   }
   return "failed";
 }
@@ -86,10 +90,10 @@ std::vector<DateRange> SyncStore::coverage(const std::string& source, const std:
   return with_reconnect("reading sync.windows", [&](pqxx::connection_base& c) {
     pqxx::read_transaction tx(c);
     std::vector<DateRange> out;
-    for (const auto& row : tx.exec_params(
-             "SELECT window_from::text, window_to::text FROM sync.windows "
-             "WHERE source = $1 AND stream = $2 ORDER BY window_from",
-             source, stream)) {
+    for (const auto& row :
+         tx.exec_params("SELECT window_from::text, window_to::text FROM sync.windows "
+                        "WHERE source = $1 AND stream = $2 ORDER BY window_from",
+                        source, stream)) {
       out.push_back({parse_day(row[0].as<std::string>()), parse_day(row[1].as<std::string>())});
     }
     return out;
@@ -106,10 +110,10 @@ std::vector<DateRange> SyncStore::backfill_done(const std::string& source,
         "AND (backfill_from, backfill_to) <> ($3::date, $4::date)",
         source, stream, from, to);
     std::vector<DateRange> out;
-    for (const auto& row : tx.exec_params(
-             "SELECT window_from::text, window_to::text FROM sync.backfill_progress "
-             "WHERE source = $1 AND stream = $2 ORDER BY window_from",
-             source, stream)) {
+    for (const auto& row :
+         tx.exec_params("SELECT window_from::text, window_to::text FROM sync.backfill_progress "
+                        "WHERE source = $1 AND stream = $2 ORDER BY window_from",
+                        source, stream)) {
       out.push_back({parse_day(row[0].as<std::string>()), parse_day(row[1].as<std::string>())});
     }
     tx.commit();
@@ -120,8 +124,8 @@ std::vector<DateRange> SyncStore::backfill_done(const std::string& source,
 void SyncStore::finish_backfill(const std::string& source, const std::string& stream) {
   with_reconnect("clearing sync.backfill_progress", [&](pqxx::connection_base& c) {
     pqxx::work tx(c);
-    tx.exec_params("DELETE FROM sync.backfill_progress WHERE source = $1 AND stream = $2",
-                   source, stream);
+    tx.exec_params("DELETE FROM sync.backfill_progress WHERE source = $1 AND stream = $2", source,
+                   stream);
     tx.commit();
     return 0;
   });
@@ -181,9 +185,8 @@ void SyncStore::finish_run(std::int64_t run_id, const RunTotals& t, RunStatus st
         "UPDATE sync.runs SET finished_at = now(), status = $2, http_requests = $3, "
         "rows_received = $4, rows_inserted = $5, rows_updated = $6, rows_unchanged = $7, "
         "bytes_received = $8, invalid_values = $9, error = $10 WHERE run_id = $1",
-        run_id, std::string(status_name(status)), t.http_requests, t.rows_received,
-        t.rows_inserted, t.rows_updated, t.rows_unchanged, t.bytes_received, t.invalid_values,
-        err);
+        run_id, std::string(status_name(status)), t.http_requests, t.rows_received, t.rows_inserted,
+        t.rows_updated, t.rows_unchanged, t.bytes_received, t.invalid_values, err);
     if (status == RunStatus::succeeded) {
       // Everything this run planned is committed, the windows that failed before included:
       // what an earlier run quarantined is resolved (what this run quarantined is not).
@@ -199,18 +202,16 @@ void SyncStore::finish_run(std::int64_t run_id, const RunTotals& t, RunStatus st
 }
 
 void SyncStore::record_outcome(const std::string& source, const std::string& stream,
-                               RunStatus status, const std::string& error,
-                               bool full_refresh_done, std::optional<TimePoint> next_run_at) {
+                               RunStatus status, const std::string& error, bool full_refresh_done,
+                               std::optional<TimePoint> next_run_at) {
   with_reconnect("writing sync.state", [&](pqxx::connection_base& c) {
     pqxx::work tx(c);
     std::optional<double> next;
-    if (next_run_at)
-      next = std::chrono::duration<double>(next_run_at->time_since_epoch()).count();
+    if (next_run_at) next = std::chrono::duration<double>(next_run_at->time_since_epoch()).count();
     std::optional<std::string> err;
     if (!error.empty()) err = obs::redact(error);
-    tx.exec_params(
-        "INSERT INTO sync.state (source, stream) VALUES ($1, $2) ON CONFLICT DO NOTHING", source,
-        stream);
+    tx.exec_params("INSERT INTO sync.state (source, stream) VALUES ($1, $2) ON CONFLICT DO NOTHING",
+                   source, stream);
     tx.exec_params(
         "UPDATE sync.state SET "
         " last_success_at = CASE WHEN $3 IN ('succeeded', 'not_applicable') THEN now() "
@@ -228,7 +229,7 @@ void SyncStore::record_outcome(const std::string& source, const std::string& str
   });
 }
 
-db::WriteCounts SyncStore::commit(const db::TableLayout& layout, const std::string& copy_text,
+db::WriteCounts SyncStore::commit(const db::TableLayout& layout, std::string& copy_text,
                                   std::int64_t rows, const WindowCommit& w) {
   return with_reconnect("writing a window", [&](pqxx::connection_base& c) {
     pqxx::work tx(c);

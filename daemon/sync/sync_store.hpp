@@ -42,9 +42,9 @@ enum class RunStatus { succeeded, failed, not_applicable, cancelled };
 struct WindowCommit {
   std::string source;
   std::string stream;
-  std::string timezone;                 // how upstream datetimes without offset are read
-  std::optional<DateRange> window;      // recorded in sync.windows when set
-  std::optional<DateRange> backfill;    // recorded in sync.backfill_progress when set
+  std::string timezone;               // how upstream datetimes without offset are read
+  std::optional<DateRange> window;    // recorded in sync.windows when set
+  std::optional<DateRange> backfill;  // recorded in sync.backfill_progress when set
 };
 
 class SyncStore {
@@ -72,7 +72,7 @@ class SyncStore {
                       std::optional<TimePoint> next_run_at);
 
   // One transaction: stage and merge the rows, record the window (and backfill progress).
-  db::WriteCounts commit(const db::TableLayout& layout, const std::string& copy_text,
+  db::WriteCounts commit(const db::TableLayout& layout, std::string& copy_text,
                          std::int64_t rows, const WindowCommit& commit);
 
   void quarantine(const std::string& source, const std::string& stream, std::int64_t run_id,

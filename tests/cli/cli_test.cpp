@@ -50,8 +50,10 @@ TEST(Cli, UsageErrorsExitTwoWithOneLine) {
        "partnersync: --from and --to go with --backfill\n"},
       {{"--config", "x.yaml", "--backfill", "--from", "2024-02-30"},
        "partnersync: --from: \"2024-02-30\" is not a valid date (expected YYYY-MM-DD)\n"},
-      {{"--config", "x.yaml", "--once", "--check"}, "partnersync: --once and --check cannot be combined\n"},
-      {{"--config", "x.yaml", "--frobnicate"}, "partnersync: unknown option --frobnicate (see --help)\n"},
+      {{"--config", "x.yaml", "--once", "--check"},
+       "partnersync: --once and --check cannot be combined\n"},
+      {{"--config", "x.yaml", "--frobnicate"},
+       "partnersync: unknown option --frobnicate (see --help)\n"},
   };
   for (const auto& [args, message] : cases) {
     const auto r = partnersync(args);
@@ -61,18 +63,20 @@ TEST(Cli, UsageErrorsExitTwoWithOneLine) {
 }
 
 TEST(Cli, InvalidConfigurationExitsSeventyEightNamingFileAndKey) {
-  const auto path = write_temp_file(
-      "bad.yaml", config_for("postgresql://x@127.0.0.1/db", "http://127.0.0.1:1") +
-                      "sync:\n  windw: 7d\n");
+  const auto path =
+      write_temp_file("bad.yaml", config_for("postgresql://x@127.0.0.1/db", "http://127.0.0.1:1") +
+                                      "sync:\n  windw: 7d\n");
   const auto r = partnersync({"--config", path, "--check"});
   EXPECT_EQ(r.exit_code, 78);
   EXPECT_EQ(r.err, "partnersync: " + path + ": sync.windw: unknown key\n");
 }
 
 TEST(Cli, ExampleConfigWithoutEnvironmentSaysWhichVariableIsMissing) {
-  const auto r = partnersync({"--config", source_dir() + "/config/partnersync.example.yaml", "--check"},
-                             {{"PARTNERSYNC_DATABASE_URL", "\x01"}, {"LIVECHAT_TOKEN", "\x01"},
-                              {"LIVEAGENT_API_KEY", "\x01"}});
+  const auto r =
+      partnersync({"--config", source_dir() + "/config/partnersync.example.yaml", "--check"},
+                  {{"PARTNERSYNC_DATABASE_URL", "\x01"},
+                   {"LIVECHAT_TOKEN", "\x01"},
+                   {"LIVEAGENT_API_KEY", "\x01"}});
   EXPECT_EQ(r.exit_code, 78);
   EXPECT_NE(r.err.find("database.url: environment variable PARTNERSYNC_DATABASE_URL is not set "
                        "(also not set: LIVECHAT_TOKEN, LIVEAGENT_API_KEY)"),
@@ -118,11 +122,12 @@ TEST(Cli, CheckWithRejectedTokenExitsSixtyNineAndNamesTheSource) {
   TestDatabase db("cli_check_token");
   sim::SimOptions options;
   sim::Simulator simulator(options);
-  const auto path =
-      write_temp_file("badtoken.yaml", config_for(db.url(), simulator.base_url(), "Wrong-Token-123"));
+  const auto path = write_temp_file("badtoken.yaml",
+                                    config_for(db.url(), simulator.base_url(), "Wrong-Token-123"));
   const auto r = partnersync({"--config", path, "--check"});
   EXPECT_EQ(r.exit_code, 69) << r.out;
-  EXPECT_NE(r.out.find("source acme (livechat_partner): UNREACHABLE: "), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("source acme (livechat_partner): UNREACHABLE: "), std::string::npos)
+      << r.out;
   EXPECT_NE(r.out.find("HTTP 401"), std::string::npos) << r.out;
   EXPECT_EQ((r.out + r.err).find("Wrong-Token-123"), std::string::npos);
 }

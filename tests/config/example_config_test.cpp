@@ -97,8 +97,9 @@ TEST(ExampleConfig, WithoutEnvironmentNamesTheDatabaseVariable) {
     FAIL() << "accepted without environment";
   } catch (const ConfigError& e) {
     EXPECT_EQ(std::string(e.what()),
-              file + ": database.url: environment variable PARTNERSYNC_DATABASE_URL is not set "
-                                   "(also not set: LIVECHAT_TOKEN, LIVEAGENT_API_KEY)");
+              file +
+                  ": database.url: environment variable PARTNERSYNC_DATABASE_URL is not set "
+                  "(also not set: LIVECHAT_TOKEN, LIVEAGENT_API_KEY)");
   }
 }
 
@@ -110,8 +111,9 @@ TEST(ExampleConfig, WithOnlyTheDatabaseSetNamesTheTokenVariable) {
     FAIL() << "accepted without LIVECHAT_TOKEN";
   } catch (const ConfigError& e) {
     EXPECT_EQ(std::string(e.what()),
-              file + ": sources[0].token: environment variable LIVECHAT_TOKEN is not set "
-                                   "(also not set: LIVEAGENT_API_KEY)");
+              file +
+                  ": sources[0].token: environment variable LIVECHAT_TOKEN is not set "
+                  "(also not set: LIVEAGENT_API_KEY)");
   }
 }
 

@@ -240,7 +240,8 @@ std::set<std::string> fields_of(const StreamSpec& s, const std::string& body) {
   if (e.envelope == sync::Envelope::liveagent_object) {
     add(response);
   } else {
-    for (auto record : simdjson::dom::array(response[e.list_key].get_array().value())) add(record.get_object().value());
+    for (auto record : simdjson::dom::array(response[e.list_key].get_array().value()))
+      add(record.get_object().value());
   }
   return fields;
 }

@@ -82,6 +82,5 @@ TEST(VariationAddonsSplit, BodiesOfAnotherShapeAreErrors) {
   }
 }
 
-
 }  // namespace
 }  // namespace partnersync::connectors::liveagent

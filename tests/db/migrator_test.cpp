@@ -56,8 +56,8 @@ TEST(Migrator, RecordsTheChecksumOfEachFile) {
   migrate(*c, embedded_migrations());
   pqxx::read_transaction tx(*c);
   const auto first = embedded_migrations().front();
-  const auto row = tx.exec_params1("SELECT name, checksum FROM sync.schema_migrations WHERE version = $1",
-                                   first.version);
+  const auto row = tx.exec_params1(
+      "SELECT name, checksum FROM sync.schema_migrations WHERE version = $1", first.version);
   EXPECT_EQ(row[0].as<std::string>(), std::string(first.name));
   EXPECT_EQ(row[1].as<std::string>().size(), 64u);
   EXPECT_EQ(row[1].as<std::string>(), migration_checksum(first.sql));
@@ -117,8 +117,9 @@ TEST(Migrator, UnknownAppliedVersionIsRefused) {
   migrate(*c, embedded_migrations());
   {
     pqxx::work tx(*c);
-    tx.exec("INSERT INTO sync.schema_migrations (version, name, checksum) "
-            "VALUES (999, '999_future.sql', 'x')");
+    tx.exec(
+        "INSERT INTO sync.schema_migrations (version, name, checksum) "
+        "VALUES (999, '999_future.sql', 'x')");
     tx.commit();
   }
   EXPECT_THROW(migrate(*c, embedded_migrations()), MigrationError);

@@ -127,6 +127,11 @@ ConfigFile::ConfigFile(const ConfigSpec& spec) : dir_(make_temp_dir("ps-e2e-conf
       << "  level: " << spec.log_level << "\n";
 }
 
+ConfigFile::ConfigFile(const ConfigYaml& yaml) : dir_(make_temp_dir("ps-e2e-config-")) {
+  path_ = dir_ / "partnersync.yaml";
+  std::ofstream(path_) << yaml.text;
+}
+
 ConfigFile::~ConfigFile() {
   std::error_code ec;
   std::filesystem::remove_all(dir_, ec);

@@ -50,9 +50,15 @@ struct ConfigSpec {
 };
 
 // Writes the YAML into a fresh temporary directory (removed with the returned object).
+// A configuration ConfigSpec does not describe (e.g. a LiveAgent source), written as given.
+struct ConfigYaml {
+  std::string text;
+};
+
 class ConfigFile {
  public:
   explicit ConfigFile(const ConfigSpec& spec);
+  explicit ConfigFile(const ConfigYaml& yaml);
   ~ConfigFile();
   ConfigFile(const ConfigFile&) = delete;
   ConfigFile& operator=(const ConfigFile&) = delete;

@@ -12,8 +12,8 @@ TEST(Redact, MasksBearerToken) {
 }
 
 TEST(Redact, MasksApikeyQueryParameterAndKeepsTheRestOfTheUrl) {
-  const auto out =
-      redact("GET https://acme.ladesk.com/api/resellers/r/accounts?apikey=abc123XYZ&created_from=x");
+  const auto out = redact(
+      "GET https://acme.ladesk.com/api/resellers/r/accounts?apikey=abc123XYZ&created_from=x");
   EXPECT_EQ(out, "GET https://acme.ladesk.com/api/resellers/r/accounts?apikey=***&created_from=x");
 }
 

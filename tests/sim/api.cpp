@@ -12,6 +12,7 @@
 #include <mutex>
 #include <stdexcept>
 
+#include "daemon/obs/json_text.hpp"
 #include "tests/sim/dataset.hpp"
 
 namespace partnersync::sim::api {
@@ -27,39 +28,7 @@ using DatasetPtr = std::shared_ptr<const Dataset>;
 
 void append_string(std::string& out, std::string_view text) {
   out += '"';
-  for (unsigned char c : text) {
-    switch (c) {
-      case '"':
-        out += "\\\"";
-        break;
-      case '\\':
-        out += "\\\\";
-        break;
-      case '\n':
-        out += "\\n";
-        break;
-      case '\r':
-        out += "\\r";
-        break;
-      case '\t':
-        out += "\\t";
-        break;
-      case '\b':
-        out += "\\b";
-        break;
-      case '\f':
-        out += "\\f";
-        break;
-      default:
-        if (c < 0x20) {
-          char buf[8];
-          std::snprintf(buf, sizeof buf, "\\u%04x", c);
-          out += buf;
-        } else {
-          out += static_cast<char>(c);
-        }
-    }
-  }
+  obs::append_json_escaped(out, text);
   out += '"';
 }
 

@@ -748,7 +748,8 @@ TEST(SimApi, MutationsChangeWhatIsServed) {
   auto paid_count = [&] {
     auto j = ok_json(lc(api, "/affiliates/livechat/licenses"));
     std::size_t n = 0;
-    for (auto item : simdjson::dom::array(j->root["result"].get_array().value())) n += item["paid"].get_bool().value();
+    for (auto item : simdjson::dom::array(j->root["result"].get_array().value()))
+      n += item["paid"].get_bool().value();
     return n;
   };
   auto commission = [&] {

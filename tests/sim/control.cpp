@@ -8,42 +8,13 @@
 #include <cstdio>
 #include <stdexcept>
 
+#include "daemon/obs/json_text.hpp"
 #include "daemon/obs/redact.hpp"
 
 namespace partnersync::sim::control {
 namespace {
 
-std::string json_string(std::string_view text) {
-  std::string out = "\"";
-  for (char c : text) {
-    switch (c) {
-      case '"':
-        out += "\\\"";
-        break;
-      case '\\':
-        out += "\\\\";
-        break;
-      case '\n':
-        out += "\\n";
-        break;
-      case '\r':
-        out += "\\r";
-        break;
-      case '\t':
-        out += "\\t";
-        break;
-      default:
-        if (static_cast<unsigned char>(c) < 0x20) {
-          char buf[8];
-          std::snprintf(buf, sizeof buf, "\\u%04x", static_cast<unsigned>(c));
-          out += buf;
-        } else {
-          out += c;
-        }
-    }
-  }
-  return out + "\"";
-}
+std::string json_string(std::string_view text) { return obs::json_quoted(text); }
 
 std::string error_body(std::string_view message) {
   return R"({"error":)" + json_string(message) + "}";

@@ -70,7 +70,8 @@ TEST(RecordParser, DocumentedLicenseExampleBecomesTypedRows) {
 
 TEST(RecordParser, IdenticalRecordsGetIncreasingOrdinals) {
   RecordParser parser(license_spec());
-  const std::string rec = R"({"client_email":"a...b@c...d","creation_timestamp":"2024-01-01 00:00:00"})";
+  const std::string rec =
+      R"({"client_email":"a...b@c...d","creation_timestamp":"2024-01-01 00:00:00"})";
   std::string out;
   parser.parse("{\"result\":[" + rec + "," + rec + "," + rec + "]}", kResult, {"s", "", ""}, out);
   const auto rows = rows_of(out);
@@ -86,7 +87,8 @@ TEST(RecordParser, IdenticalRecordsGetIncreasingOrdinals) {
 
 TEST(RecordParser, OldTierGroupsSetTheTierColumn) {
   RecordParser parser(license_spec());
-  const std::string body = R"({"tier1":[{"client_email":"a","creation_timestamp":"2018-03-01 16:11:26"}],
+  const std::string body =
+      R"({"tier1":[{"client_email":"a","creation_timestamp":"2018-03-01 16:11:26"}],
                                "tier2":[{"client_email":"b","creation_timestamp":"2018-03-02 16:11:26"}]})";
   std::string out;
   const EndpointSpec old{{"/old"}, Envelope::tier_groups, "", {}};
@@ -131,9 +133,9 @@ TEST(RecordParser, WrongTypesAreReportedPerRecordAndStoredAsNull) {
 TEST(RecordParser, InvalidJsonIsABodyErrorAndAppendsNothing) {
   RecordParser parser(license_spec());
   std::string out = "previous\n";
-  EXPECT_THROW(parser.parse(R"({"result":[{"client_email":"a"},{"client_em)", kResult,
-                            {"s", "", ""}, out),
-               BodyError);
+  EXPECT_THROW(
+      parser.parse(R"({"result":[{"client_email":"a"},{"client_em)", kResult, {"s", "", ""}, out),
+      BodyError);
   EXPECT_EQ(out, "previous\n");
 }
 
@@ -155,8 +157,9 @@ TEST(RecordParser, MissingResultArrayIsABodyError) {
 TEST(RecordParser, CopySpecialCharactersAreEscaped) {
   RecordParser parser(license_spec());
   std::string out;
-  parser.parse(R"({"result":[{"client_email":"tab\there\\back\nline","creation_timestamp":"2018-03-01 16:11:26"}]})",
-               kResult, {"s", "", ""}, out);
+  parser.parse(
+      R"({"result":[{"client_email":"tab\there\\back\nline","creation_timestamp":"2018-03-01 16:11:26"}]})",
+      kResult, {"s", "", ""}, out);
   EXPECT_NE(out.find("tab\\there\\\\back\\nline"), std::string::npos) << out;
   EXPECT_EQ(rows_of(out).size(), 1u);
 }
@@ -169,8 +172,9 @@ TEST(RecordParser, LiveAgentErrorEnvelopeWithHttp200IsAnError) {
   std::string out;
   const EndpointSpec la{{"/accounts"}, Envelope::liveagent_list, "accounts", {}};
   try {
-    parser.parse(R"({"response":{"status":"ERROR","statuscode":401,"errormessage":"Invalid API key","debugmessage":""}})",
-                 la, {"s", "", ""}, out);
+    parser.parse(
+        R"({"response":{"status":"ERROR","statuscode":401,"errormessage":"Invalid API key","debugmessage":""}})",
+        la, {"s", "", ""}, out);
     FAIL() << "error envelope parsed as data";
   } catch (const UpstreamErrorEnvelope& e) {
     EXPECT_EQ(e.status_code(), 401);
@@ -190,14 +194,14 @@ TEST(RecordParser, LiveAgentObjectEnvelopeIsOneRecordAndTrailingContentIsAnError
   RecordParser parser(s);
   const EndpointSpec attribute{{"/attributes/max_agents"}, Envelope::liveagent_object, "", {}};
   std::string out;
-  const auto outcome = parser.parse(R"({"response":{"value":"99"}} )", attribute,
-                                    {"s", "", "acc1"}, out);
+  const auto outcome =
+      parser.parse(R"({"response":{"value":"99"}} )", attribute, {"s", "", "acc1"}, out);
   EXPECT_EQ(outcome.rows, 1u);
   EXPECT_EQ(out, "s\tacc1\t99\n");  // partial updates stage no raw
   std::string rejected;
-  EXPECT_THROW(parser.parse(R"({"response":{"value":"99"}} {})", attribute, {"s", "", "acc1"},
-                            rejected),
-               BodyError);
+  EXPECT_THROW(
+      parser.parse(R"({"response":{"value":"99"}} {})", attribute, {"s", "", "acc1"}, rejected),
+      BodyError);
   EXPECT_TRUE(rejected.empty());
 }
 
@@ -208,8 +212,8 @@ TEST(RecordParser, RecordWithoutKeyIsRejectedNotWritten) {
   RecordParser parser(s);
   std::string out;
   const EndpointSpec la{{"/accounts"}, Envelope::liveagent_list, "accounts", {}};
-  const auto outcome =
-      parser.parse(R"({"response":{"accounts":[{"id":"a1"},{"name":"no id"}]}})", la, {"s", "", ""}, out);
+  const auto outcome = parser.parse(R"({"response":{"accounts":[{"id":"a1"},{"name":"no id"}]}})",
+                                    la, {"s", "", ""}, out);
   EXPECT_EQ(outcome.rows, 1u);
   ASSERT_EQ(outcome.rejected.size(), 1u);
   EXPECT_EQ(outcome.rejected[0].raw, R"({"name":"no id"})");
@@ -218,12 +222,15 @@ TEST(RecordParser, RecordWithoutKeyIsRejectedNotWritten) {
 TEST(RecordParser, AlternativePathsPreferTheFirstPresent) {
   StreamSpec s;
   s.key = {"source"};
-  s.columns = {{"commission_total", ValueType::numeric, Origin::json, "commission_total|commission"},
-               {"reseller_discount", ValueType::numeric, Origin::json, "reseller/livechat/discount|discount"}};
+  s.columns = {
+      {"commission_total", ValueType::numeric, Origin::json, "commission_total|commission"},
+      {"reseller_discount", ValueType::numeric, Origin::json,
+       "reseller/livechat/discount|discount"}};
   RecordParser parser(s);
   const EndpointSpec obj{{"/earnings"}, Envelope::object, "", {}};
   std::string current, old;
-  parser.parse(R"({"commission_total":7316,"reseller":{"livechat":{"discount":2060}}})", obj, {"s", "", ""}, current);
+  parser.parse(R"({"commission_total":7316,"reseller":{"livechat":{"discount":2060}}})", obj,
+               {"s", "", ""}, current);
   parser.parse(R"({"commission":15,"discount":3})", obj, {"s", "", ""}, old);
   EXPECT_EQ(rows_of(current)[0][1], "7316");
   EXPECT_EQ(rows_of(current)[0][2], "2060");

@@ -20,9 +20,13 @@ TEST(WindowPlanner, FirstSyncWalksFromStartDateInWindows) {
 
 TEST(WindowPlanner, IncrementalRunReadsOnlyGapsAndLookback) {
   // Covered Jan 1 - Mar 1 and Mar 5 - Mar 6; today Mar 10; lookback 3 days (Mar 8-10).
-  const auto plan = plan_incremental(
-      {d(2024, 1, 1), d(2024, 3, 10),
-       {{d(2024, 1, 1), d(2024, 3, 1)}, {d(2024, 3, 5), d(2024, 3, 6)}}, 3, false, 31});
+  const auto plan =
+      plan_incremental({d(2024, 1, 1),
+                        d(2024, 3, 10),
+                        {{d(2024, 1, 1), d(2024, 3, 1)}, {d(2024, 3, 5), d(2024, 3, 6)}},
+                        3,
+                        false,
+                        31});
   ASSERT_EQ(plan.size(), 2u);
   EXPECT_EQ(plan[0], (DateRange{d(2024, 3, 2), d(2024, 3, 4)}));
   EXPECT_EQ(plan[1], (DateRange{d(2024, 3, 7), d(2024, 3, 10)}));
@@ -45,9 +49,9 @@ TEST(WindowPlanner, DailyReportsGetOneWindowPerDay) {
 }
 
 TEST(WindowPlanner, BackfillSkipsWindowsAnInterruptedRunCommitted) {
-  const auto plan = plan_backfill({d(2024, 1, 1), d(2024, 1, 31)},
-                                  {{d(2024, 1, 1), d(2024, 1, 10)}, {d(2024, 1, 21), d(2024, 1, 25)}},
-                                  31);
+  const auto plan =
+      plan_backfill({d(2024, 1, 1), d(2024, 1, 31)},
+                    {{d(2024, 1, 1), d(2024, 1, 10)}, {d(2024, 1, 21), d(2024, 1, 25)}}, 31);
   ASSERT_EQ(plan.size(), 2u);
   EXPECT_EQ(plan[0], (DateRange{d(2024, 1, 11), d(2024, 1, 20)}));
   EXPECT_EQ(plan[1], (DateRange{d(2024, 1, 26), d(2024, 1, 31)}));
@@ -63,13 +67,16 @@ TEST(WindowPlanner, SplitHalvesDownToOneDay) {
 }
 
 TEST(WindowPlanner, AdjacentRangesMerge) {
-  const auto merged = merge_ranges({{d(2024, 1, 5), d(2024, 1, 9)}, {d(2024, 1, 1), d(2024, 1, 4)},
+  const auto merged = merge_ranges({{d(2024, 1, 5), d(2024, 1, 9)},
+                                    {d(2024, 1, 1), d(2024, 1, 4)},
                                     {d(2024, 1, 20), d(2024, 1, 21)}});
   ASSERT_EQ(merged.size(), 2u);
   EXPECT_EQ(merged[0], (DateRange{d(2024, 1, 1), d(2024, 1, 9)}));
 }
 
-TEST(WindowPlanner, FormatsDaysAsUpstreamExpects) { EXPECT_EQ(format_day(d(2024, 3, 5)), "2024-03-05"); }
+TEST(WindowPlanner, FormatsDaysAsUpstreamExpects) {
+  EXPECT_EQ(format_day(d(2024, 3, 5)), "2024-03-05");
+}
 
 }  // namespace
 }  // namespace partnersync::sync
