@@ -78,6 +78,9 @@ int main(int argc, char** argv) {
   // daemon hands memory back with malloc_trim after each pass.
   mallopt(M_MMAP_THRESHOLD, 32 << 20);
   mallopt(M_TRIM_THRESHOLD, 64 << 20);
+  // Two threads (the io_context and the database thread): one arena is enough, and freed
+  // window buffers of either thread are then reused by both and trimmed together.
+  mallopt(M_ARENA_MAX, 1);
   try {
     return run(argc, argv);
   } catch (const std::exception& e) {

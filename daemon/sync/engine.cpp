@@ -41,8 +41,9 @@ using Clock = std::chrono::steady_clock;
 
 // A window whose response is larger than this is halved and read again (down to one day),
 // so memory is bounded by the window, not by the account: the client stops reading at this
-// size, and a window in flight holds at most its body and its rows (about twice this).
-constexpr std::size_t kWindowByteLimit = 4u << 20;
+// size, a window in flight holds at most its body and its rows (about twice this), and the
+// stream's simdjson parser sizes its index buffers to the largest body (about 5x this).
+constexpr std::size_t kWindowByteLimit = 2u << 20;
 constexpr std::size_t kWindowRowLimit = 20000;
 // Child requests (invoices, users, add-ons) are committed in batches of this many parents.
 constexpr std::size_t kChildBatch = 50;
