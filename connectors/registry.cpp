@@ -31,9 +31,6 @@ namespace partnersync::sync {
 
 const std::vector<StreamSpec>& stream_specs(SourceKind kind) {
   static const std::vector<StreamSpec> livechat = connectors::livechat::livechat_stream_specs();
-  // LIVEAGENT: replace {} by connectors::liveagent::liveagent_stream_specs() (and include its
-  // header). Not a weak symbol: the linker does not pull an archive member in for a weak
-  // reference, so the LiveAgent declarations would silently stay out of the binary.
   static const std::vector<StreamSpec> liveagent = connectors::liveagent::liveagent_stream_specs();
   return kind == SourceKind::livechat_partner ? livechat : liveagent;
 }

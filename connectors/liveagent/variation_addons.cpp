@@ -11,10 +11,10 @@ namespace partnersync::connectors::liveagent {
 
 using sync::ValueType;
 
-// Engine contract (not implemented by the engine yet; see the report of issue 5): a stream
-// whose name is not in kLiveagentStreams is selected exactly when its `parent` is, so it runs
-// right after variations in every pass that runs variations. Being full_list, it then reads
-// /variations once more and gets its records from split_body.
+// An internal stream: its name is not in kLiveagentStreams, so the engine selects it exactly
+// when its `parent` is (SourceRunner::selected), and it runs right after variations in every
+// pass that runs variations. Being full_list, it reads /variations once more and gets its
+// records from split_body.
 sync::StreamSpec variation_addons_stream() {
   sync::StreamSpec s;
   s.name = std::string(kVariationAddonsStream);

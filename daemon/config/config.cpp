@@ -427,7 +427,7 @@ class Loader {
   // A secret given inline. Registered before anything else can fail, so no later message can
   // carry it; never echoed, not even when malformed.
   std::string inline_secret(const YAML::Node& node, const std::string& path) const {
-    const std::string value = scalar(node, path);
+    std::string value = scalar(node, path);
     obs::register_secret(value);
     if (value.empty()) fail(path, "must not be empty");
     if (value.find_first_of("\r\n") != std::string::npos) fail(path, "must be a single line");

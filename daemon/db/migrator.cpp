@@ -54,7 +54,7 @@ std::string migration_checksum(std::string_view sql) {
   EVP_Digest(sql.data(), sql.size(), digest, &length, EVP_sha256(), nullptr);
   static constexpr char kHex[] = "0123456789abcdef";
   std::string hex;
-  hex.reserve(length * 2);
+  hex.reserve(static_cast<std::size_t>(length) * 2);
   for (unsigned i = 0; i < length; ++i) {
     hex.push_back(kHex[digest[i] >> 4]);
     hex.push_back(kHex[digest[i] & 0xf]);

@@ -11,7 +11,7 @@ namespace partnersync::http {
 GunzipStatus gunzip_body(std::string& body, std::size_t limit) {
   z_stream zs{};
   if (inflateInit2(&zs, 16 + MAX_WBITS) != Z_OK) return GunzipStatus::corrupt;
-  constexpr std::size_t kChunk = 64 * 1024;
+  constexpr std::size_t kChunk = std::size_t{64} * 1024;
   std::string out;
   out.reserve(std::min(limit, body.size() * 4) + 64);
   zs.next_in = reinterpret_cast<Bytef*>(body.data());

@@ -45,7 +45,7 @@ using Clock = std::chrono::steady_clock;
 // Errors come back as values: a failed read is an outcome to classify, not an exception.
 constexpr auto nothrow = asio::as_tuple(asio::use_awaitable);
 
-constexpr std::size_t kHeaderLimit = 64 * 1024;
+constexpr std::size_t kHeaderLimit = std::size_t{64} * 1024;
 constexpr std::size_t kSimdjsonPadding = 64;
 
 std::string format_duration(Milliseconds d) {
@@ -404,8 +404,7 @@ struct Client::Impl {
         case GunzipStatus::too_large:
           out.failure = Failure{
               ErrorKind::body_too_large,
-              "body exceeds " + std::to_string(body_limit) + " bytes (gzip-decoded)",
-              false};
+              "body exceeds " + std::to_string(body_limit) + " bytes (gzip-decoded)", false};
           co_return out;
         case GunzipStatus::truncated:
           out.failure = Failure{ErrorKind::protocol, "gzip body truncated", true};

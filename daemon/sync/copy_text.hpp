@@ -26,10 +26,18 @@ inline void append_copy_escaped(std::string& out, std::string_view value) {
     if (p == end) break;
     out.push_back('\\');
     switch (*p) {
-      case '\t': out.push_back('t'); break;
-      case '\n': out.push_back('n'); break;
-      case '\r': out.push_back('r'); break;
-      default: out.push_back('\\'); break;
+      case '\t':
+        out.push_back('t');
+        break;
+      case '\n':
+        out.push_back('n');
+        break;
+      case '\r':
+        out.push_back('r');
+        break;
+      default:
+        out.push_back('\\');
+        break;
     }
     ++p;
   }

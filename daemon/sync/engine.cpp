@@ -70,9 +70,9 @@ struct Cancelled : std::runtime_error {
 // Waits for a number of spawned coroutines (the io_context is single-threaded: no atomics).
 class WaitGroup {
  public:
-  explicit WaitGroup(asio::any_io_executor ex) : timer_(ex, Clock::time_point::max()) {}
+  explicit WaitGroup(const asio::any_io_executor& ex) : timer_(ex, Clock::time_point::max()) {}
   void add() { ++count_; }
-  void done(std::exception_ptr e) {
+  void done(const std::exception_ptr& e) {
     if (e && !first_error_) first_error_ = e;
     if (--count_ == 0) timer_.cancel();
   }
@@ -246,7 +246,7 @@ class SourceRunner {
         shutdown_(shutdown),
         progress_(progress),
         request_(request),
-        client_(ex, client_options(config)) {}
+        client_(std::move(ex), client_options(config)) {}
 
   // One pass over the selected streams (parents before children). Returns false if any
   // stream failed.
@@ -510,7 +510,7 @@ class SourceRunner {
             }
             co_await parse(r, endpoint, *response, used_url, context, detail_rows[i]);
           },
-          [&group](std::exception_ptr e) { group.done(e); });
+          [&group](const std::exception_ptr& e) { group.done(e); });
     }
     co_await group.wait();
     std::string out;
@@ -612,7 +612,7 @@ class SourceRunner {
               co_await window_or_fail(run, w, backfill);
             }
           },
-          [&group](std::exception_ptr e) { group.done(e); });
+          [&group](const std::exception_ptr& e) { group.done(e); });
     }
     co_await group.wait();
   }
@@ -662,7 +662,7 @@ class SourceRunner {
                   co_await parse(run, endpoint, *response, used_url, context, texts[i - start]);
               counts[i - start] = static_cast<std::int64_t>(outcome.rows);
             },
-            [&group](std::exception_ptr e) { group.done(e); });
+            [&group](const std::exception_ptr& e) { group.done(e); });
       }
       co_await group.wait();
       std::string all;
@@ -885,6 +885,7 @@ int run_engine(const config::Config& config, const RunRequest& request) {
 
   const auto sources = sources_of(config, request);
   std::vector<std::unique_ptr<SourceRunner>> runners;
+  runners.reserve(sources.size());
   for (const auto* s : sources)
     runners.push_back(std::make_unique<SourceRunner>(config, *s, db, shutdown, progress, request,
                                                      ioc.get_executor()));
@@ -905,7 +906,7 @@ int run_engine(const config::Config& config, const RunRequest& request) {
           const auto streams = all_streams(source);
           co_return co_await runner.pass(streams);
         },
-        [&](std::exception_ptr e, bool source_ok) {
+        [&](const std::exception_ptr& e, bool source_ok) {
           if (e) {
             try {
               std::rethrow_exception(e);
@@ -944,7 +945,16 @@ std::vector<SourceCheck> check_sources(const config::Config& config,
           std::string url;
           http::Request r;
           if (s->kind == SourceKind::livechat_partner) {
-            // status answers without a token; stats proves the token works.
+            // /v2/partners/status says whether the API is up (it needs no token); stats, a
+            // small authenticated read, says whether the token is accepted.
+            http::Request status;
+            status.url = s->base_url + "/v2/partners/status";
+            auto up = co_await client.get(std::move(status));
+            if (!up) {
+              check.detail = up.error().message;
+              checks.push_back(std::move(check));
+              continue;
+            }
             url = s->base_url + "/v2/partners/stats";
             r.headers.push_back({"Authorization", "Bearer " + s->secret});
           } else {
@@ -957,7 +967,12 @@ std::vector<SourceCheck> check_sources(const config::Config& config,
           auto result = co_await client.get(r);
           if (result) {
             check.ok = true;
-            check.detail = "HTTP " + std::to_string(result->status) + " from " + obs::redact(url);
+            check.detail = s->kind == SourceKind::livechat_partner
+                               ? "API up (/v2/partners/status), token accepted (HTTP " +
+                                     std::to_string(result->status) + " from " + obs::redact(url) +
+                                     ")"
+                               : "API key accepted (HTTP " + std::to_string(result->status) +
+                                     " from " + obs::redact(url) + ")";
           } else {
             check.detail = result.error().message;
           }

@@ -115,7 +115,10 @@ TEST(Cli, CheckReachesDatabaseAndSourceAndExitsZero) {
   const auto path = write_temp_file("check.yaml", config_for(db.url(), simulator.base_url()));
   const auto r = partnersync({"--config", path, "--check"});
   EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
-  EXPECT_NE(r.out.find("source acme (livechat_partner): ok, HTTP 200"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("source acme (livechat_partner): ok, API up (/v2/partners/status), token "
+                       "accepted (HTTP 200 from "),
+            std::string::npos)
+      << r.out;
 }
 
 TEST(Cli, CheckWithRejectedTokenExitsSixtyNineAndNamesTheSource) {
