@@ -19,6 +19,7 @@
 #include "daemon/db/staging_writer.hpp"
 #include "daemon/sync/record_parser.hpp"
 #include "daemon/sync/stream_spec.hpp"
+#include "tests/connectors/schema_catalog.hpp"
 #include "tests/support/test_database.hpp"
 
 namespace partnersync::connectors {
@@ -54,32 +55,10 @@ std::string replaced(std::string text, const std::string& from, const std::strin
 constexpr const char* kJohn = "9900a49c321c871cd1a572a1dc21a33c";
 constexpr const char* kMarcus = "f7u4g79c321cf77td1a572a1dcg7uyf4";
 
-struct Column {
-  std::string type;  // information_schema data_type
-  bool not_null = false;
-  bool has_default = false;
-};
-
-std::set<std::string> compatible_types(ValueType t) {
-  switch (t) {
-    case ValueType::text:
-      return {"text"};
-    case ValueType::boolean:
-      return {"boolean"};
-    case ValueType::integer:
-      return {"smallint", "integer", "bigint"};
-    case ValueType::numeric:
-      return {"numeric"};
-    case ValueType::date:
-    case ValueType::month:
-      return {"date"};
-    case ValueType::timestamp:
-      return {"timestamp with time zone"};
-    case ValueType::jsonb:
-      return {"jsonb"};
-  }
-  return {};
-}
+using schema_catalog::columns;
+using schema_catalog::compatible_types;
+using schema_catalog::ordered_columns;
+using schema_catalog::primary_key;
 
 class LiveagentSchema : public ::testing::Test {
  protected:
@@ -97,45 +76,6 @@ class LiveagentSchema : public ::testing::Test {
         "liveagent.account_users, liveagent.licenses, liveagent.variations, "
         "liveagent.variation_addons");
     tx.commit();
-  }
-
-  static std::map<std::string, Column> columns(pqxx::connection& c, const std::string& table) {
-    pqxx::read_transaction tx(c);
-    std::map<std::string, Column> out;
-    for (const auto& row : tx.exec_params(
-             "SELECT column_name, data_type, is_nullable = 'NO', column_default IS NOT NULL "
-             "FROM information_schema.columns "
-             "WHERE table_schema || '.' || table_name = $1",
-             table))
-      out[row[0].as<std::string>()] = {row[1].as<std::string>(), row[2].as<bool>(),
-                                       row[3].as<bool>()};
-    return out;
-  }
-
-  // (name, generated) in column order.
-  static std::vector<std::pair<std::string, bool>> ordered_columns(pqxx::connection& c,
-                                                                   const std::string& table) {
-    pqxx::read_transaction tx(c);
-    std::vector<std::pair<std::string, bool>> out;
-    for (const auto& row : tx.exec_params(
-             "SELECT attname, attgenerated <> '' FROM pg_attribute WHERE attrelid = $1::regclass "
-             "AND attnum > 0 AND NOT attisdropped ORDER BY attnum",
-             table))
-      out.emplace_back(row[0].as<std::string>(), row[1].as<bool>());
-    return out;
-  }
-
-  static std::vector<std::string> primary_key(pqxx::connection& c, const std::string& table) {
-    pqxx::read_transaction tx(c);
-    std::vector<std::string> out;
-    for (const auto& row : tx.exec_params(
-             "SELECT a.attname FROM pg_index i "
-             "CROSS JOIN LATERAL unnest(i.indkey::int2[]) WITH ORDINALITY AS k(attnum, ord) "
-             "JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = k.attnum "
-             "WHERE i.indrelid = $1::regclass AND i.indisprimary ORDER BY k.ord",
-             table))
-      out.push_back(row[0].as<std::string>());
-    return out;
   }
 
   // Parses `body` as the engine does (split_body records wrapped as a result array) and merges

@@ -14,6 +14,7 @@
 #include "daemon/db/migration.hpp"
 #include "daemon/db/migrator.hpp"
 #include "daemon/sync/stream_spec.hpp"
+#include "tests/connectors/schema_catalog.hpp"
 #include "tests/support/test_database.hpp"
 
 namespace partnersync::connectors {
@@ -28,12 +29,6 @@ const StreamSpec& spec(std::string_view name) {
   return *sync::find_stream_spec(SourceKind::livechat_partner, name);
 }
 
-struct Column {
-  std::string type;  // information_schema data_type
-  bool not_null = false;
-  bool has_default = false;
-};
-
 class LivechatSchema : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
@@ -44,45 +39,14 @@ class LivechatSchema : public ::testing::Test {
 
   static std::unique_ptr<pqxx::connection> connect() { return db::connect(db_->url()); }
 
-  // "livechat.x" -> its columns.
-  static std::map<std::string, Column> columns(const std::string& table) {
-    auto c = connect();
-    pqxx::read_transaction tx(*c);
-    std::map<std::string, Column> out;
-    for (const auto& row : tx.exec_params(
-             "SELECT column_name, data_type, is_nullable = 'NO', column_default IS NOT NULL "
-             "FROM information_schema.columns "
-             "WHERE table_schema || '.' || table_name = $1",
-             table))
-      out[row[0].as<std::string>()] = {row[1].as<std::string>(), row[2].as<bool>(),
-                                       row[3].as<bool>()};
-    return out;
+  static std::map<std::string, schema_catalog::Column> columns(const std::string& table) {
+    return schema_catalog::columns(*connect(), table);
   }
-
-  static std::vector<std::string> ordered_columns(const std::string& table) {
-    auto c = connect();
-    pqxx::read_transaction tx(*c);
-    std::vector<std::string> out;
-    for (const auto& row : tx.exec_params(
-             "SELECT attname FROM pg_attribute WHERE attrelid = $1::regclass AND attnum > 0 "
-             "AND NOT attisdropped ORDER BY attnum",
-             table))
-      out.push_back(row[0].as<std::string>());
-    return out;
+  static std::vector<std::pair<std::string, bool>> ordered_columns(const std::string& table) {
+    return schema_catalog::ordered_columns(*connect(), table);
   }
-
   static std::vector<std::string> primary_key(const std::string& table) {
-    auto c = connect();
-    pqxx::read_transaction tx(*c);
-    std::vector<std::string> out;
-    for (const auto& row : tx.exec_params(
-             "SELECT a.attname FROM pg_index i "
-             "CROSS JOIN LATERAL unnest(i.indkey::int2[]) WITH ORDINALITY AS k(attnum, ord) "
-             "JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = k.attnum "
-             "WHERE i.indrelid = $1::regclass AND i.indisprimary ORDER BY k.ord",
-             table))
-      out.push_back(row[0].as<std::string>());
-    return out;
+    return schema_catalog::primary_key(*connect(), table);
   }
 
   static std::unique_ptr<partnersync::testing::TestDatabase> db_;
@@ -90,26 +54,7 @@ class LivechatSchema : public ::testing::Test {
 
 std::unique_ptr<partnersync::testing::TestDatabase> LivechatSchema::db_;
 
-std::set<std::string> compatible_types(ValueType t) {
-  switch (t) {
-    case ValueType::text:
-      return {"text"};
-    case ValueType::boolean:
-      return {"boolean"};
-    case ValueType::integer:
-      return {"smallint", "integer", "bigint"};
-    case ValueType::numeric:
-      return {"numeric"};
-    case ValueType::date:
-    case ValueType::month:
-      return {"date"};
-    case ValueType::timestamp:
-      return {"timestamp with time zone"};
-    case ValueType::jsonb:
-      return {"jsonb"};
-  }
-  return {};
-}
+using schema_catalog::compatible_types;
 
 TEST_F(LivechatSchema, EveryDeclaredColumnExistsWithACompatibleType) {
   for (const auto& s : specs()) {
@@ -174,8 +119,8 @@ TEST_F(LivechatSchema, EveryLivechatTableBelongsToAStreamAndIsDocumented) {
 TEST_F(LivechatSchema, HistoryTablesAreTheDataColumnsThenTheirValidity) {
   for (const char* table : {"livechat.affiliate_licenses", "livechat.solution_licenses"}) {
     auto expected = ordered_columns(table);
-    expected.push_back("valid_from");
-    expected.push_back("valid_to");
+    expected.emplace_back("valid_from", false);
+    expected.emplace_back("valid_to", false);
     EXPECT_EQ(ordered_columns(std::string(table) + "_history"), expected) << table;
   }
 }
