@@ -4,6 +4,7 @@
 
 #include <array>
 #include <string_view>
+#include <utility>
 
 namespace partnersync::connectors {
 
@@ -28,6 +29,23 @@ inline constexpr std::array<std::string_view, 15> kLivechatStreams = {"affiliate
 
 inline constexpr std::array<std::string_view, 6> kLiveagentStreams = {
     "accounts", "account_addons", "account_users", "account_attributes", "licenses", "variations"};
+
+// Child streams read the keys of their parent's records synced in the same pass, so a child
+// without its parent would sync nothing. (connectors_test checks this against the
+// declarations' StreamSpec::parent.)
+inline constexpr std::array<std::pair<std::string_view, std::string_view>, 4> kStreamParents = {{
+    {"solution_invoices", "solution_licenses"},
+    {"account_addons", "accounts"},
+    {"account_users", "accounts"},
+    {"account_attributes", "accounts"},
+}};
+
+// The parent `name` needs, or "" for a stream that stands alone.
+constexpr std::string_view parent_of(std::string_view name) {
+  for (const auto& [child, parent] : kStreamParents)
+    if (child == name) return parent;
+  return {};
+}
 
 constexpr bool is_known_stream(SourceKind kind, std::string_view name) {
   if (kind == SourceKind::livechat_partner) {

@@ -15,6 +15,11 @@ int run_sync(const config::Config& config, const Invocation& invocation) {
           return std::find(s->streams.begin(), s->streams.end(), stream) != s->streams.end();
         });
     if (!known) throw UsageError("--streams " + stream + ": no selected source syncs this stream");
+    const auto parent = connectors::parent_of(stream);
+    if (!parent.empty() && std::find(invocation.streams.begin(), invocation.streams.end(),
+                                     parent) == invocation.streams.end())
+      throw UsageError("--streams " + stream + " needs its parent stream " + std::string(parent) +
+                       " (add it to --streams)");
   }
   request.streams = invocation.streams;
   switch (invocation.command) {

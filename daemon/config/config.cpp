@@ -597,6 +597,13 @@ class Loader {
                             std::string(connectors::to_string(kind)));
       if (!chosen.insert(name).second) fail(item_path, "duplicate stream " + quote(name));
     }
+    for (std::size_t i = 0; i < list.size(); ++i) {
+      const std::string name = list[i].as<std::string>();
+      const auto parent = connectors::parent_of(name);
+      if (!parent.empty() && !chosen.count(std::string(parent)))
+        fail(element(list_path, i),
+             quote(name) + " needs its parent stream " + quote(parent) + " in the same list");
+    }
     for (auto name : catalog)
       if (chosen.count(std::string(name))) out.emplace_back(name);
     return out;

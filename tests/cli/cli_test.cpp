@@ -62,6 +62,16 @@ TEST(Cli, UsageErrorsExitTwoWithOneLine) {
   }
 }
 
+TEST(Cli, ChildStreamWithoutItsParentIsAUsageError) {
+  const auto path = write_temp_file(
+      "children.yaml", config_for("postgresql://x@127.0.0.1:1/db", "http://127.0.0.1:1"));
+  const auto r = partnersync({"--config", path, "--once", "--streams", "solution_invoices"});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_EQ(r.err,
+            "partnersync: --streams solution_invoices needs its parent stream solution_licenses "
+            "(add it to --streams)\n");
+}
+
 TEST(Cli, InvalidConfigurationExitsSeventyEightNamingFileAndKey) {
   const auto path =
       write_temp_file("bad.yaml", config_for("postgresql://x@127.0.0.1/db", "http://127.0.0.1:1") +

@@ -145,6 +145,16 @@ TEST(ConfigReject, UnknownStream) {
             "cfg.yaml: sync.intervals.earning: unknown stream \"earning\"");
 }
 
+TEST(ConfigReject, ChildStreamWithoutItsParent) {
+  EXPECT_EQ(error_of(livechat_doc("    streams: [earnings, solution_invoices]\n")),
+            "cfg.yaml: sources[0].streams[1]: \"solution_invoices\" needs its parent stream "
+            "\"solution_licenses\" in the same list");
+  EXPECT_EQ(error_of(liveagent_doc("    streams: [account_users, licenses]\n")),
+            "cfg.yaml: sources[0].streams[0]: \"account_users\" needs its parent stream "
+            "\"accounts\" in the same list");
+  EXPECT_NO_THROW(parse(livechat_doc("    streams: [solution_invoices, solution_licenses]\n")));
+}
+
 TEST(ConfigReject, RepeatedOrEmptyStreamList) {
   EXPECT_EQ(error_of(livechat_doc("    streams: [earnings, stats, earnings]\n")),
             "cfg.yaml: sources[0].streams[2]: duplicate stream \"earnings\"");
