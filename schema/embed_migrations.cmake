@@ -1,6 +1,6 @@
 # cmake -P script: writes OUTPUT, a C++ file defining partnersync::db::embedded_migrations()
 # from the INPUTS list of NNN_name.sql files (raw string literals, split to stay under
-# compilers' string literal limits).
+# compilers' string literal limits) and their SHA-256 checksums.
 string(REPLACE "|" ";" INPUTS "${INPUTS}")
 set(body "// Generated from schema/*.sql by schema/embed_migrations.cmake. Do not edit.\n")
 string(APPEND body "#include \"daemon/db/migration.hpp\"\n\nnamespace partnersync::db {\nnamespace {\n")
@@ -11,6 +11,9 @@ foreach(input IN LISTS INPUTS)
   string(REGEX MATCH "^([0-9][0-9][0-9])_" _ ${file_name})
   math(EXPR version "${CMAKE_MATCH_1}")
   file(READ ${input} sql)
+  # The checksum sync.schema_migrations records: SHA-256 of the file's bytes, computed here so
+  # the binary needs no crypto library at startup.
+  file(SHA256 ${input} checksum)
   string(LENGTH "${sql}" length)
   set(chunks "")
   set(offset 0)
@@ -20,7 +23,7 @@ foreach(input IN LISTS INPUTS)
     math(EXPR offset "${offset} + 8000")
   endwhile()
   string(APPEND body "constexpr char kSql${index}[] =\n${chunks};\n")
-  string(APPEND entries "    {${version}, \"${file_name}\", kSql${index}},\n")
+  string(APPEND entries "    {${version}, \"${file_name}\", kSql${index}, \"${checksum}\"},\n")
   math(EXPR index "${index} + 1")
 endforeach()
 string(APPEND body "const Migration kMigrations[] = {\n${entries}};\n}  // namespace\n\n")

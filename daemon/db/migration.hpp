@@ -10,6 +10,7 @@ struct Migration {
   int version;
   std::string_view name;  // file name, e.g. "001_sync.sql"
   std::string_view sql;
+  std::string_view checksum;  // SHA-256 of the file, lowercase hex (computed at build time)
 };
 
 // All of schema/*.sql in version order (generated at build time).

@@ -2,7 +2,6 @@
 // second process waits, then finds everything applied and does nothing.
 #include "daemon/db/migrator.hpp"
 
-#include <openssl/evp.h>
 #include <spdlog/spdlog.h>
 
 #include <map>
@@ -48,20 +47,6 @@ class AdvisoryLock {
 
 }  // namespace
 
-std::string migration_checksum(std::string_view sql) {
-  unsigned char digest[EVP_MAX_MD_SIZE];
-  unsigned int length = 0;
-  EVP_Digest(sql.data(), sql.size(), digest, &length, EVP_sha256(), nullptr);
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string hex;
-  hex.reserve(static_cast<std::size_t>(length) * 2);
-  for (unsigned i = 0; i < length; ++i) {
-    hex.push_back(kHex[digest[i] >> 4]);
-    hex.push_back(kHex[digest[i] & 0xf]);
-  }
-  return hex;
-}
-
 MigrationReport migrate(pqxx::connection& connection, std::span<const Migration> migrations) {
   AdvisoryLock lock(connection);
   {
@@ -89,7 +74,7 @@ MigrationReport migrate(pqxx::connection& connection, std::span<const Migration>
     }
   }
   for (const auto& m : migrations) {
-    const std::string checksum = migration_checksum(m.sql);
+    const std::string checksum(m.checksum);
     if (auto it = applied.find(m.version); it != applied.end()) {
       if (it->second.second != checksum) {
         throw MigrationError(

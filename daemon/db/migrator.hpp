@@ -22,9 +22,6 @@ struct MigrationReport {
   int already_applied = 0;  // migrations found applied
 };
 
-// SHA-256 hex of the migration text: what sync.schema_migrations records.
-std::string migration_checksum(std::string_view sql);
-
 MigrationReport migrate(pqxx::connection& connection, std::span<const Migration> migrations);
 
 }  // namespace partnersync::db

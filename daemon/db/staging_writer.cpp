@@ -3,8 +3,10 @@
 #include "daemon/db/staging_writer.hpp"
 
 #include <algorithm>
+#include <libpq-fe.h>
+
+#include <pqxx/largeobject>
 #include <pqxx/pqxx>
-#include <pqxx/tablewriter>
 
 namespace partnersync::db {
 namespace {
@@ -29,22 +31,44 @@ bool contains(const std::vector<std::string>& v, const std::string& s) {
   return std::find(v.begin(), v.end(), s) != v.end();
 }
 
-void stage(pqxx::transaction_base& tx, const TableLayout& layout, std::string& copy_text) {
+// libpqxx 6.4 reaches a transaction's PGconn only through largeobject's protected static
+// raw_connection(); its COPY writers (stream_to, tablewriter) copy every row or line into a
+// fresh string first. The window's lines are ready-escaped in one buffer, so they go to
+// libpq as they are, in the transaction's own connection (the COPY is part of `tx`).
+class CopyIn : pqxx::largeobject {
+ public:
+  static void send(pqxx::dbtransaction& tx, const std::string& target, std::string_view data) {
+    tx.exec("COPY " + target + " FROM STDIN");
+    PGconn* const conn = raw_connection(tx);
+    // libpq copies each message into its output buffer and never shrinks it: 64 KiB messages
+    // keep that buffer small whatever the window's size.
+    constexpr std::size_t kMessage = std::size_t{64} * 1024;
+    const char* failed = nullptr;
+    for (std::size_t at = 0; at < data.size() && failed == nullptr; at += kMessage) {
+      const auto n = std::min(kMessage, data.size() - at);
+      if (PQputCopyData(conn, data.data() + at, static_cast<int>(n)) != 1)
+        failed = "sending COPY data";
+    }
+    if (PQputCopyEnd(conn, failed) != 1 && failed == nullptr) failed = "ending COPY";
+    std::string error;
+    while (PGresult* result = PQgetResult(conn)) {
+      if (PQresultStatus(result) != PGRES_COMMAND_OK && error.empty())
+        error = PQresultErrorMessage(result);
+      PQclear(result);
+    }
+    if (PQstatus(conn) != CONNECTION_OK)
+      throw pqxx::broken_connection(std::string("connection lost while ") +
+                                    (failed != nullptr ? failed : "copying") + ": " +
+                                    PQerrorMessage(conn));
+    if (failed != nullptr && error.empty()) error = PQerrorMessage(conn);
+    if (!error.empty()) throw pqxx::sql_error(error, "COPY " + target + " FROM STDIN");
+  }
+};
+
+void stage(pqxx::dbtransaction& tx, const TableLayout& layout, const std::string& copy_text) {
   tx.exec("CREATE TEMP TABLE ps_stage ON COMMIT DROP AS SELECT " + join(tx, layout.columns) +
           " FROM " + quote_table(tx, layout.table) + " WITH NO DATA");
-  // libpqxx 6.4's stream_to builds a string per row and keeps write_raw_line private;
-  // tablewriter (deprecated there, still the COPY writer of 6.4) sends what it is given as one
-  // COPY data message plus '\n': the whole window's ready-escaped lines go in one call.
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Wdeprecated-declarations"
-  pqxx::tablewriter copy(tx, "ps_stage", layout.columns.begin(), layout.columns.end());
-#pragma GCC diagnostic pop
-  if (!copy_text.empty() && copy_text.back() == '\n') {
-    copy_text.pop_back();  // tablewriter adds the last newline itself
-    copy.write_raw_line(copy_text);
-    copy_text.push_back('\n');
-  }
-  copy.complete();
+  CopyIn::send(tx, "ps_stage (" + join(tx, layout.columns) + ")", copy_text);
 }
 
 // The staged rows, one per key (the last staged wins: ctid order is COPY order in a table
@@ -140,8 +164,8 @@ WriteCounts snapshot(pqxx::transaction_base& tx, const TableLayout& layout, std:
 
 }  // namespace
 
-WriteCounts write_rows(pqxx::transaction_base& tx, const TableLayout& layout,
-                       std::string& copy_text, std::int64_t rows, const std::string& source) {
+WriteCounts write_rows(pqxx::dbtransaction& tx, const TableLayout& layout,
+                       const std::string& copy_text, std::int64_t rows, const std::string& source) {
   stage(tx, layout, copy_text);
   if (layout.snapshot) return snapshot(tx, layout, rows, source);
   if (layout.partial_update) return update_only(tx, layout, rows);

@@ -3,7 +3,7 @@
 #pragma once
 
 #include <cstdint>
-#include <pqxx/transaction_base>
+#include <pqxx/dbtransaction>
 #include <string>
 #include <vector>
 
@@ -24,9 +24,8 @@ struct WriteCounts {
 };
 
 // Stages `copy_text` (COPY text lines for layout.columns, `rows` of them) and merges it into
-// the target inside `tx`. Duplicate keys within the batch: the last one wins. `copy_text` is
-// borrowed: its last newline is dropped while COPY reads it, then put back.
-WriteCounts write_rows(pqxx::transaction_base& tx, const TableLayout& layout,
-                       std::string& copy_text, std::int64_t rows, const std::string& source);
+// the target inside `tx`. Duplicate keys within the batch: the last one wins.
+WriteCounts write_rows(pqxx::dbtransaction& tx, const TableLayout& layout,
+                       const std::string& copy_text, std::int64_t rows, const std::string& source);
 
 }  // namespace partnersync::db

@@ -19,6 +19,8 @@
 #include <boost/beast/http.hpp>
 #include <boost/beast/ssl.hpp>
 #include <cctype>
+#include <cstdlib>
+#include <filesystem>
 #include <map>
 #include <mutex>
 #include <optional>
@@ -47,6 +49,11 @@ constexpr auto nothrow = asio::as_tuple(asio::use_awaitable);
 
 constexpr std::size_t kHeaderLimit = std::size_t{64} * 1024;
 constexpr std::size_t kSimdjsonPadding = 64;
+// Beast asks the socket for no more than the read buffer's free capacity (at least 512
+// bytes): an unreserved buffer turns a 2 MiB body into ~4000 recvmsg calls, each with its own
+// timer update and reactor round trip. 64 KiB is the most one read_some asks for anyway.
+constexpr std::size_t kReadChunk = std::size_t{64} * 1024;
+constexpr std::size_t kChunkedReserve = std::size_t{4} * 1024 * 1024;
 
 std::string format_duration(Milliseconds d) {
   if (d.count() % 1000 == 0) return std::to_string(d.count() / 1000) + "s";
@@ -153,13 +160,50 @@ void throw_exception_from_error(const Error& error, const boost::source_location
   throw std::runtime_error(error.message);
 }
 
+// The system CA store. Where OpenSSL's default certificate directory holds hashed links
+// (Debian's /etc/ssl/certs, kept by ca-certificates), only that directory is registered: its
+// certificates are read one at a time as a verification needs them. The default bundle file
+// (~140 certificates, over 1 MiB once parsed and kept for the process's life) is loaded too
+// only when SSL_CERT_FILE names one or no such directory exists.
+namespace {
+
+void load_system_ca_store(ssl::context& context, error_code& ec) {
+  const char* dir_env = std::getenv(X509_get_default_cert_dir_env());
+  const std::string dirs = dir_env != nullptr ? dir_env : X509_get_default_cert_dir();
+  bool hashed = false;
+  std::error_code fs_error;
+  const std::string first_dir = dirs.substr(0, dirs.find(':'));
+  for (std::filesystem::directory_iterator it(first_dir, fs_error), end;
+       !fs_error && it != end && !hashed; it.increment(fs_error)) {
+    const std::string name = it->path().filename().string();
+    hashed = name.size() == 10 && name.ends_with(".0") &&
+             name.find_first_not_of("0123456789abcdef") == 8;
+  }
+  if (!hashed || std::getenv(X509_get_default_cert_file_env()) != nullptr) {
+    context.set_default_verify_paths(ec);
+    return;
+  }
+  for (std::size_t start = 0; start <= dirs.size();) {
+    const auto colon = std::min(dirs.find(':', start), dirs.size());
+    if (colon > start) context.add_verify_path(dirs.substr(start, colon - start), ec);
+    if (ec) return;
+    start = colon + 1;
+  }
+}
+
+}  // namespace
+
 struct Client::Impl {
   using SlotChannel = asio::experimental::concurrent_channel<void(error_code)>;
 
   asio::any_io_executor executor;
   ClientOptions options;
   RetryPolicy policy;
-  ssl::context tls_context{ssl::context::tls_client};
+  // Made at the first https:// connection (or at once when http.ca_file is set, so a bad file
+  // is a startup error): loading OpenSSL's providers and the system CA store costs ~3 MiB of
+  // resident memory that a plain-http source never needs.
+  std::optional<ssl::context> tls;
+  std::once_flag tls_once;
   ClientCounters counters;
   // Holding a slot = one message in this bounded channel; a full channel makes senders
   // wait in FIFO order, which is the semaphore we need, and it is thread-safe.
@@ -176,20 +220,29 @@ struct Client::Impl {
         options(std::move(opts)),
         policy(options.retries, options.backoff_base, options.backoff_cap, options.retry_after_cap),
         slots(executor, static_cast<std::size_t>(std::max(1, options.max_in_flight))) {
-    tls_context.set_options(ssl::context::default_workarounds | ssl::context::no_sslv2 |
-                            ssl::context::no_sslv3 | ssl::context::no_tlsv1 |
-                            ssl::context::no_tlsv1_1);
-    error_code ec;
-    tls_context.set_default_verify_paths(ec);
-    if (ec) spdlog::warn("http: cannot load the system CA store: {}", ec.message());
-    if (!options.ca_file.empty()) {
-      tls_context.load_verify_file(options.ca_file, ec);
-      if (ec) {
-        throw std::runtime_error("http.ca_file: cannot load " + options.ca_file + ": " +
-                                 ec.message());
+    if (!options.ca_file.empty()) tls_context();
+  }
+
+  ssl::context& tls_context() {
+    std::call_once(tls_once, [this] {
+      ssl::context context{ssl::context::tls_client};
+      context.set_options(ssl::context::default_workarounds | ssl::context::no_sslv2 |
+                          ssl::context::no_sslv3 | ssl::context::no_tlsv1 |
+                          ssl::context::no_tlsv1_1);
+      error_code ec;
+      load_system_ca_store(context, ec);
+      if (ec) spdlog::warn("http: cannot load the system CA store: {}", ec.message());
+      if (!options.ca_file.empty()) {
+        context.load_verify_file(options.ca_file, ec);
+        if (ec) {
+          throw std::runtime_error("http.ca_file: cannot load " + options.ca_file + ": " +
+                                   ec.message());
+        }
       }
-    }
-    tls_context.set_verify_mode(ssl::verify_peer);
+      context.set_verify_mode(ssl::verify_peer);
+      tls.emplace(std::move(context));
+    });
+    return *tls;
   }
 
   ~Impl() {
@@ -287,7 +340,7 @@ struct Client::Impl {
 
     auto conn = std::make_unique<Connection>();
     if (url.tls()) {
-      conn->tls = std::make_unique<beast::ssl_stream<beast::tcp_stream>>(executor, tls_context);
+      conn->tls = std::make_unique<beast::ssl_stream<beast::tcp_stream>>(executor, tls_context());
       // SNI carries names only (RFC 6066 section 3), never an IP literal.
       if (!is_ip_literal(url.host) &&
           SSL_set_tlsext_host_name(conn->tls->native_handle(), url.host.c_str()) != 1) {
@@ -360,12 +413,18 @@ struct Client::Impl {
     parser.body_limit(body_limit);
     parser.header_limit(kHeaderLimit);
     bool reserved = false;
+    if (conn.buffer.capacity() < kReadChunk) conn.buffer.reserve(kReadChunk);
     while (!parser.is_done()) {
       if (parser.is_header_done() && !reserved) {
         reserved = true;
-        // Reserving before the body arrives gives simdjson its padding without a copy.
-        if (auto length = parser.content_length())
+        // Reserving before the body arrives gives simdjson its padding without a copy. A
+        // chunked body has no length: reserving up to the limit (at most kChunkedReserve)
+        // saves the string's doubling copies; pages never written cost no memory.
+        if (auto length = parser.content_length()) {
           parser.get().body().reserve(static_cast<std::size_t>(*length) + kSimdjsonPadding);
+        } else if (parser.chunked()) {
+          parser.get().body().reserve(std::min(body_limit, kChunkedReserve) + kSimdjsonPadding);
+        }
       }
       const auto now = Clock::now();
       if (now >= deadline) {
@@ -576,5 +635,15 @@ boost::asio::awaitable<Result> Client::get(Request request) {
 }
 
 const ClientCounters& Client::counters() const { return impl_->counters; }
+
+void Client::close_idle() {
+  std::map<std::string, std::vector<std::unique_ptr<Connection>>> idle;
+  {
+    std::lock_guard lock(impl_->mutex);
+    idle.swap(impl_->idle);
+  }
+  for (auto& [origin, connections] : idle)
+    for (auto& c : connections) c->close();
+}
 
 }  // namespace partnersync::http

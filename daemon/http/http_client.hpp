@@ -107,6 +107,10 @@ class Client {
 
   const ClientCounters& counters() const;
 
+  // Closes the kept-alive connections (and frees their TLS state and buffers): for a caller
+  // about to sleep longer than any server keeps an idle connection open.
+  void close_idle();
+
  private:
   struct Impl;
   std::unique_ptr<Impl> impl_;

@@ -809,6 +809,8 @@ class SourceRunner {
     return it != config_.sync.stream_intervals.end() ? it->second : config_.sync.interval;
   }
 
+  void close_idle_connections() { client_.close_idle(); }
+
  private:
   const config::Config& config_;
   const config::Source& source_;
@@ -859,10 +861,15 @@ awaitable<void> daemon_loop(SourceRunner& runner, const config::Source& source,
             std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(
                 static_cast<double>(interval.count()) * jitter(random)));
       }
-      malloc_trim(0);  // give the window buffers back: an idle daemon stays small
     }
     auto earliest = Clock::time_point::max();
     for (const auto& [stream, at] : next_due) earliest = std::min(earliest, at);
+    if (!due.empty()) {
+      // A long sleep outlasts any server's keep-alive: close the connections now (their TLS
+      // state goes with them) and give the window buffers back, so an idle daemon stays small.
+      if (earliest - Clock::now() > std::chrono::minutes(1)) runner.close_idle_connections();
+      malloc_trim(0);
+    }
     co_await sleep_for(shutdown, earliest - Clock::now());
   }
 }

@@ -11,7 +11,9 @@
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
-#include <unordered_map>
+#include <cstring>
+#include <cstdint>
+#include <functional>
 
 #include "daemon/sync/copy_text.hpp"
 
@@ -42,14 +44,125 @@ struct PathNode {
     const std::size_t n = children.size();
     for (std::size_t k = 0; k < n; ++k) {
       const std::size_t i = hint + k < n ? hint + k : hint + k - n;
-      if (children[i].name == segment) {
+      const std::string& name = children[i].name;
+      if (name.size() == segment.size() &&
+          std::memcmp(name.data(), segment.data(), segment.size()) == 0) {
         hint = i + 1 < n ? i + 1 : 0;
         return &children[i];
       }
     }
     return nullptr;
   }
+  // The same on a key as it stands in the JSON text (`raw` points after the opening quote),
+  // as simdjson's own find_field compares: no unescaping, so no copy. Names are plain
+  // identifiers; a key written with escapes is matched by find() after unescaping.
+  const PathNode* find_raw(const char* raw) const {
+    const std::size_t n = children.size();
+    for (std::size_t k = 0; k < n; ++k) {
+      const std::size_t i = hint + k < n ? hint + k : hint + k - n;
+      if (children[i].is_key(raw)) {
+        hint = i + 1 < n ? i + 1 : 0;
+        return &children[i];
+      }
+    }
+    return nullptr;
+  }
+
+  // `name` and its closing quote as 8-byte words, so that a key compares in two or three
+  // loads. The body has simdjson's 64 bytes of padding, so reading a word past a shorter key
+  // stays inside the buffer.
+  static constexpr std::size_t kWords = 4;
+  std::array<std::uint64_t, kWords> words{};
+  std::uint64_t last_mask = 0;
+  std::size_t word_count = 0;  // 0: name too long, compared byte by byte
+
+  void prepare() {
+    const std::size_t length = name.size() + 1;  // with the quote
+    if (length <= kWords * 8) {
+      std::array<char, kWords * 8> text{};
+      std::memcpy(text.data(), name.data(), name.size());
+      text[name.size()] = '"';
+      word_count = (length + 7) / 8;
+      std::memcpy(words.data(), text.data(), word_count * 8);
+      std::array<unsigned char, 8> mask{};  // the bytes of the last word that are the name's
+      std::fill_n(mask.begin(), length - (word_count - 1) * 8, 0xff);
+      std::memcpy(&last_mask, mask.data(), 8);
+    }
+    for (auto& c : children) c.prepare();
+  }
+
+  bool is_key(const char* raw) const {
+    if (word_count == 0) {
+      std::size_t j = 0;
+      while (j < name.size() && raw[j] == name[j]) ++j;
+      return j == name.size() && raw[j] == '"';
+    }
+    std::uint64_t v;
+    for (std::size_t w = 0; w + 1 < word_count; ++w) {
+      std::memcpy(&v, raw + 8 * w, 8);
+      if (v != words[w]) return false;
+    }
+    std::memcpy(&v, raw + 8 * (word_count - 1), 8);
+    return (v & last_mask) == words[word_count - 1];
+  }
   mutable std::size_t hint = 0;
+};
+
+// How often each key has been seen in one response (the n of affiliate license keys): open
+// addressing over an arena of the keys, reused from parse to parse, so counting a record
+// allocates nothing. A slot is 8 bytes (hash tag, entry index) so the table stays in cache;
+// the entries are only read when a tag matches.
+class OrdinalCounter {
+ public:
+  void clear() {
+    std::fill(slots_.begin(), slots_.end(), 0);
+    entries_.clear();
+    arena_.clear();
+  }
+
+  // The number of times `key` was seen before, counting this time.
+  int next(std::string_view key) {
+    if ((entries_.size() + 1) * 2 > slots_.size()) grow();
+    const std::size_t hash = std::hash<std::string_view>{}(key);
+    const std::uint64_t tag = (hash >> 32) | 1;  // never 0: a 0 slot is empty
+    const std::size_t mask = slots_.size() - 1;
+    for (std::size_t i = hash & mask;; i = (i + 1) & mask) {
+      const std::uint64_t slot = slots_[i];
+      if (slot == 0) {
+        slots_[i] = (tag << 32) | entries_.size();
+        entries_.push_back(Entry{arena_.size(), key.size(), 1});
+        arena_.append(key);
+        return 0;
+      }
+      if ((slot >> 32) == tag) {
+        Entry& e = entries_[slot & 0xffffffffu];
+        if (std::string_view(arena_).substr(e.offset, e.length) == key) return e.count++;
+      }
+    }
+  }
+
+ private:
+  struct Entry {
+    std::size_t offset, length;
+    int count;
+  };
+
+  void grow() {
+    std::vector<std::uint64_t> old = std::move(slots_);
+    slots_.assign(old.empty() ? 4096 : old.size() * 2, 0);
+    const std::size_t mask = slots_.size() - 1;
+    for (const std::uint64_t slot : old) {
+      if (slot == 0) continue;
+      const Entry& e = entries_[slot & 0xffffffffu];
+      std::size_t i = std::hash<std::string_view>{}(std::string_view(arena_).substr(e.offset, e.length)) & mask;
+      while (slots_[i] != 0) i = (i + 1) & mask;
+      slots_[i] = slot;
+    }
+  }
+
+  std::vector<std::uint64_t> slots_;
+  std::vector<Entry> entries_;
+  std::string arena_;
 };
 
 struct Cell {
@@ -104,15 +217,25 @@ int to_int(std::string_view s) {
   return v;
 }
 
+// Two ASCII digits at `p` as a number, or -1.
+int two_digits(const char* p) {
+  const unsigned a = static_cast<unsigned char>(p[0]) - '0';
+  const unsigned b = static_cast<unsigned char>(p[1]) - '0';
+  return a < 10 && b < 10 ? static_cast<int>(a * 10 + b) : -1;
+}
+
 bool valid_date(std::string_view s) {
   if (s.size() != 10 || s[4] != '-' || s[7] != '-') return false;
-  if (!is_digits(s.substr(0, 4)) || !is_digits(s.substr(5, 2)) || !is_digits(s.substr(8, 2)))
-    return false;
-  const std::chrono::year_month_day ymd{
-      std::chrono::year(to_int(s.substr(0, 4))),
-      std::chrono::month(static_cast<unsigned>(to_int(s.substr(5, 2)))),
-      std::chrono::day(static_cast<unsigned>(to_int(s.substr(8, 2))))};
-  return ymd.ok() && to_int(s.substr(0, 4)) >= 1;
+  const int century = two_digits(s.data()), year2 = two_digits(s.data() + 2);
+  const int month = two_digits(s.data() + 5), day = two_digits(s.data() + 8);
+  if (century < 0 || year2 < 0 || month < 1 || month > 12 || day < 1) return false;
+  const int year = century * 100 + year2;
+  if (year < 1) return false;
+  if (day <= 28) return true;
+  const std::chrono::year_month_day ymd{std::chrono::year(year),
+                                        std::chrono::month(static_cast<unsigned>(month)),
+                                        std::chrono::day(static_cast<unsigned>(day))};
+  return ymd.ok();
 }
 
 // "YYYY-MM-DD HH:MM:SS" (or with 'T') with every field in range. LiveAgent's documents carry
@@ -121,9 +244,9 @@ bool valid_datetime(std::string_view s) {
   if (s.size() != 19 || (s[10] != ' ' && s[10] != 'T') || s[13] != ':' || s[16] != ':')
     return false;
   if (!valid_date(s.substr(0, 10))) return false;
-  const auto hh = s.substr(11, 2), mm = s.substr(14, 2), ss = s.substr(17, 2);
-  if (!is_digits(hh) || !is_digits(mm) || !is_digits(ss)) return false;
-  return to_int(hh) < 24 && to_int(mm) < 60 && to_int(ss) < 60;
+  const int hh = two_digits(s.data() + 11), mm = two_digits(s.data() + 14),
+            ss = two_digits(s.data() + 17);
+  return hh >= 0 && hh < 24 && mm >= 0 && mm < 60 && ss >= 0 && ss < 60;
 }
 
 std::string_view type_name(ValueType t) {
@@ -276,8 +399,11 @@ struct RecordParser::Impl {
   sj::parser parser;
   simdjson::padded_string copy;  // used when a body lacks padding
   std::vector<Cell> cells;
-  std::unordered_map<std::string, int> ordinals;
+  OrdinalCounter ordinals;
+  const char* body_end = nullptr;  // of the body being parsed
   std::string key_buffer;
+  std::string row;  // one row's typed columns, escaped, before they join `out`
+  std::vector<char> verbatim;  // per column: its values never need COPY escaping
 
   explicit Impl(const StreamSpec& s) : spec(s) {
     columns = spec.columns;
@@ -312,7 +438,19 @@ struct RecordParser::Impl {
       for (const auto& k : spec.key)
         if (k == c.name && !c.missing_is_empty) key_columns.emplace_back(i, c.name);
     }
+    root.prepare();
     cells.resize(columns.size());
+    for (const auto& c : columns) {
+      // convert() lets only digits, signs, '.', 'e', '-', ':', ' ', 'T', "t"/"f" through for
+      // these types: nothing COPY would have to escape.
+      // An endpoint constant can set any column: those are escaped like text.
+      bool constant = false;
+      for (const auto& e : spec.endpoints)
+        for (const auto& [name, value] : e.constants) constant = constant || name == c.name;
+      const bool checked = c.type != ValueType::text && c.type != ValueType::jsonb;
+      verbatim.push_back(!constant && ((c.origin == Origin::json && checked) ||
+                                       c.origin == Origin::tier || c.origin == Origin::window_from));
+    }
   }
 
   Scalar read_scalar(sj::value value) {
@@ -347,9 +485,17 @@ struct RecordParser::Impl {
 
   void walk(sj::object object, const PathNode& node, std::size_t record, ParseOutcome& outcome) {
     for (auto field : object) {
-      const std::string_view key = field.unescaped_key();
-      const PathNode* child = node.find(key);
-      if (child == nullptr) continue;  // unknown fields are ignored here and kept in raw
+      const char* const raw_key = field.key().raw();
+      const PathNode* child = node.find_raw(raw_key);
+      if (child == nullptr) {
+        const char* end = raw_key;
+        while (*end != '"' && *end != '\\') ++end;
+        if (*end == '"') continue;  // unknown fields are ignored here and kept in raw
+        const std::string_view key = field.unescaped_key();
+        child = node.find(key);
+        if (child == nullptr) continue;
+      }
+      const std::string_view key = child->name;
       sj::value value = field.value();
       if (!child->children.empty() && value.type() == sj::json_type::object) {
         walk(value.get_object(), *child, record, outcome);
@@ -375,11 +521,22 @@ struct RecordParser::Impl {
 
   void emit(sj::object object, std::string_view raw, int tier_group, const ParseContext& context,
             std::size_t record, ParseOutcome& outcome, std::string& out, int collect) {
+    fill(object, record, outcome);
+    write(raw, tier_group, context, outcome, out, collect);
+  }
+
+  // Reads the record's fields into `cells`.
+  void fill(sj::object object, std::size_t record, ParseOutcome& outcome) {
     for (auto& c : cells) {
       c.null = true;
       c.priority = INT_MAX;
     }
     walk(object, root, record, outcome);
+  }
+
+  // Completes `cells` (constants, context, derived key) and appends the row.
+  void write(std::string_view raw, int tier_group, const ParseContext& context,
+             ParseOutcome& outcome, std::string& out, int collect) {
     for (std::size_t i = 0; i < columns.size(); ++i) {
       const auto& c = columns[i];
       Cell& cell = cells[i];
@@ -411,9 +568,11 @@ struct RecordParser::Impl {
       key_buffer.push_back('|');
       if (email_column >= 0 && !cells[email_column].null)
         key_buffer.append(cells[email_column].text);
-      const int n = ordinals[key_buffer]++;
+      const int n = ordinals.next(key_buffer);
+      char digits[16];
+      const auto written = std::to_chars(digits, digits + sizeof digits, n).ptr;
       key_buffer.push_back('|');
-      key_buffer.append(std::to_string(n));
+      key_buffer.append(digits, written);
       set_view(cells[derived], key_buffer);
     }
     for (const auto& [column, name] : key_columns) {
@@ -423,15 +582,26 @@ struct RecordParser::Impl {
         return;
       }
     }
-    append_copy_escaped(out, context.source);
-    for (const auto& cell : cells) {
-      out.push_back('\t');
+    // The typed columns are short: escaped into `row` with plain stores, then one append.
+    std::size_t worst = 2 * context.source.size();
+    for (const auto& cell : cells) worst += 1 + (cell.null ? kCopyNull.size() : 2 * cell.text.size());
+    if (row.size() < worst) row.resize(std::max(worst, 2 * row.size()));
+    char* const begin = row.data();
+    char* to = copy_escape_to(begin, context.source);
+    for (std::size_t i = 0; i < cells.size(); ++i) {
+      const Cell& cell = cells[i];
+      *to++ = '\t';
       if (cell.null) {
-        out.append(kCopyNull);
+        std::memcpy(to, kCopyNull.data(), kCopyNull.size());
+        to += kCopyNull.size();
+      } else if (verbatim[i]) {
+        std::memcpy(to, cell.text.data(), cell.text.size());
+        to += cell.text.size();
       } else {
-        append_copy_escaped(out, cell.text);
+        to = copy_escape_to(to, cell.text);
       }
     }
+    out.append(begin, static_cast<std::size_t>(to - begin));
     if (!spec.partial_update) {
       out.push_back('\t');
       append_copy_escaped(out, raw);
@@ -454,10 +624,15 @@ struct RecordParser::Impl {
            "record " + std::to_string(index) + " is " + describe(s) + ", not an object"});
       return;
     }
+    // The record's text is what lies between its '{' and the token after its '}', taken
+    // once the fields have been read: object.raw_json() would walk the record twice.
+    const char* start = value.current_location();
     sj::object object = value.get_object();
-    const std::string_view raw = object.raw_json();
-    object.reset();
-    emit(object, raw, tier_group, context, index, outcome, out, collect);
+    fill(object, index, outcome);
+    const char* end = nullptr;
+    if (value.current_location().get(end) != simdjson::SUCCESS) end = body_end;
+    write(trim(std::string_view(start, static_cast<std::size_t>(end - start))), tier_group,
+          context, outcome, out, collect);
   }
 
   void array(sj::array records, int tier_group, const ParseContext& context, ParseOutcome& outcome,
@@ -482,6 +657,9 @@ ParseOutcome RecordParser::parse(const std::string& body, const EndpointSpec& en
                                  std::string_view collect) {
   Impl& m = *impl_;
   const std::size_t rollback = out.size();
+  // Rows are the records' raw JSON plus typed columns: about 1.3x the body. Reserving once
+  // saves the string's doubling copies.
+  out.reserve(out.size() + body.size() + body.size() / 2);
   ParseOutcome outcome;
   m.ordinals.clear();
   m.current_constants = endpoint.constants;
@@ -494,9 +672,11 @@ ParseOutcome RecordParser::parse(const std::string& body, const EndpointSpec& en
     if (body.capacity() >= body.size() + simdjson::SIMDJSON_PADDING) {
       doc =
           m.parser.iterate(simdjson::padded_string_view(body.data(), body.size(), body.capacity()));
+      m.body_end = body.data() + body.size();
     } else {
       m.copy = simdjson::padded_string(body);
       doc = m.parser.iterate(m.copy);
+      m.body_end = m.copy.data() + m.copy.size();
     }
     std::size_t index = 0;
     switch (endpoint.envelope) {

@@ -229,7 +229,7 @@ void SyncStore::record_outcome(const std::string& source, const std::string& str
   });
 }
 
-db::WriteCounts SyncStore::commit(const db::TableLayout& layout, std::string& copy_text,
+db::WriteCounts SyncStore::commit(const db::TableLayout& layout, const std::string& copy_text,
                                   std::int64_t rows, const WindowCommit& w) {
   return with_reconnect("writing a window", [&](pqxx::connection_base& c) {
     pqxx::work tx(c);

@@ -72,7 +72,7 @@ class SyncStore {
                       std::optional<TimePoint> next_run_at);
 
   // One transaction: stage and merge the rows, record the window (and backfill progress).
-  db::WriteCounts commit(const db::TableLayout& layout, std::string& copy_text, std::int64_t rows,
+  db::WriteCounts commit(const db::TableLayout& layout, const std::string& copy_text, std::int64_t rows,
                          const WindowCommit& commit);
 
   void quarantine(const std::string& source, const std::string& stream, std::int64_t run_id,

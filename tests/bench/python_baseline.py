@@ -16,6 +16,7 @@ import argparse
 import http.client
 import json
 import os
+import ssl
 import sys
 import urllib.parse
 
@@ -60,9 +61,14 @@ def read_windows(path):
 class Fetcher:
     """One keep-alive connection, as requests.Session or http.client would give a user."""
 
-    def __init__(self, base_url, token):
+    def __init__(self, base_url, token, ca_file=None):
         u = urllib.parse.urlsplit(base_url)
-        self.conn = http.client.HTTPConnection(u.hostname, u.port, timeout=120)
+        if u.scheme == "https":
+            context = ssl.create_default_context(cafile=ca_file)
+            self.conn = http.client.HTTPSConnection(u.hostname, u.port, timeout=120,
+                                                    context=context)
+        else:
+            self.conn = http.client.HTTPConnection(u.hostname, u.port, timeout=120)
         self.headers = {"Authorization": "Bearer " + token, "Accept": "application/json"}
 
     def get(self, date_from, date_to):
@@ -98,7 +104,7 @@ def baseline(args):
     db = psycopg2.connect(args.dsn)
     cur = db.cursor()
     cur.execute("SET TimeZone = 'UTC'")
-    fetcher = Fetcher(args.base_url, args.token)
+    fetcher = Fetcher(args.base_url, args.token, args.ca_file)
     total = received = 0
     for date_from, date_to in read_windows(args.windows):
         body = fetcher.get(date_from, date_to)
@@ -137,7 +143,7 @@ def copy_value(value):
 def write_tsv(args):
     """COPY text rows as record_parser.cpp emits them: numbers as sent, raw as received."""
     decoder = json.JSONDecoder(parse_float=str, parse_int=str)
-    fetcher = Fetcher(args.base_url, args.token)
+    fetcher = Fetcher(args.base_url, args.token, args.ca_file)
     os.makedirs(args.write_tsv, exist_ok=True)
     total = 0
     for index, (date_from, date_to) in enumerate(read_windows(args.windows)):
@@ -171,6 +177,7 @@ def main():
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     p.add_argument("--base-url", required=True)
     p.add_argument("--token", default=os.environ.get("LIVECHAT_TOKEN", ""))
+    p.add_argument("--ca-file", help="CA bundle for an https:// --base-url")
     p.add_argument("--source", required=True, help="the source name written into every row")
     p.add_argument("--windows", required=True, help="file of 'YYYY-MM-DD YYYY-MM-DD' lines")
     p.add_argument("--dsn", help="libpq DSN of the target database (baseline mode)")

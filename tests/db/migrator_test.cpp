@@ -3,6 +3,7 @@
 #include "daemon/db/migrator.hpp"
 
 #include <gtest/gtest.h>
+#include <openssl/evp.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -17,6 +18,19 @@ namespace partnersync::db {
 namespace {
 
 using testing::TestDatabase;
+
+std::string sha256_hex(std::string_view text) {
+  unsigned char digest[EVP_MAX_MD_SIZE];
+  unsigned int length = 0;
+  EVP_Digest(text.data(), text.size(), digest, &length, EVP_sha256(), nullptr);
+  std::string hex;
+  for (unsigned i = 0; i < length; ++i) {
+    static constexpr char kHex[] = "0123456789abcdef";
+    hex += kHex[digest[i] >> 4];
+    hex += kHex[digest[i] & 0xf];
+  }
+  return hex;
+}
 
 int count(const std::string& url, const std::string& sql) {
   pqxx::connection c(url);
@@ -60,7 +74,14 @@ TEST(Migrator, RecordsTheChecksumOfEachFile) {
       "SELECT name, checksum FROM sync.schema_migrations WHERE version = $1", first.version);
   EXPECT_EQ(row[0].as<std::string>(), std::string(first.name));
   EXPECT_EQ(row[1].as<std::string>().size(), 64u);
-  EXPECT_EQ(row[1].as<std::string>(), migration_checksum(first.sql));
+  EXPECT_EQ(row[1].as<std::string>(), sha256_hex(first.sql));
+}
+
+TEST(Migrator, EmbeddedChecksumsAreTheSha256OfTheEmbeddedText) {
+  // The build computes them from the files (schema/embed_migrations.cmake); the text is
+  // embedded separately, so the two must agree byte for byte.
+  for (const auto& m : embedded_migrations())
+    EXPECT_EQ(std::string(m.checksum), sha256_hex(m.sql)) << m.name;
 }
 
 TEST(Migrator, TwoProcessesMigratingAtOnceBothSucceedAndApplyOnce) {
@@ -99,7 +120,9 @@ TEST(Migrator, ChangedAppliedFileIsRefused) {
   migrate(*c, embedded_migrations());
   std::vector<Migration> tampered(embedded_migrations().begin(), embedded_migrations().end());
   const std::string edited = std::string(tampered.front().sql) + "\n-- edited\n";
+  const std::string edited_checksum = sha256_hex(edited);
   tampered.front().sql = edited;
+  tampered.front().checksum = edited_checksum;
   try {
     migrate(*c, tampered);
     FAIL() << "a changed applied migration was accepted";

@@ -3,13 +3,19 @@
 #include "daemon/http/http_client.hpp"
 
 #include <gtest/gtest.h>
+#include <openssl/pem.h>
+#include <openssl/x509.h>
 #include <spdlog/sinks/base_sink.h>
+#include <unistd.h>
 #include <spdlog/spdlog.h>
 
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
+#include <cstdio>
+#include <cstdlib>
 #include <ctime>
+#include <filesystem>
 #include <mutex>
 #include <optional>
 
@@ -122,6 +128,21 @@ TEST_F(HttpClientTest, SequentialRequestsReuseOneKeepAliveConnection) {
   EXPECT_EQ(log[1].connection_id, log[2].connection_id);
 }
 
+TEST_F(HttpClientTest, CloseIdleMakesTheNextRequestConnectAgain) {
+  Simulator s(tls_sim());
+  auto options = fast_options();
+  options.ca_file = s.ca_file();
+  Client client(io_.get_executor(), options);
+  ASSERT_TRUE(get(client, s.base_url() + kStatusPath).has_value());
+  client.close_idle();
+  ASSERT_TRUE(get(client, s.base_url() + kStatusPath).has_value());
+  ASSERT_TRUE(get(client, s.base_url() + kStatusPath).has_value());
+  auto log = s.requests();
+  ASSERT_EQ(log.size(), 3u);
+  EXPECT_NE(log[0].connection_id, log[1].connection_id);  // closed, not kept
+  EXPECT_EQ(log[1].connection_id, log[2].connection_id);  // and kept alive again after
+}
+
 TEST_F(HttpClientTest, ChunkedLargeBodyIsReadWhole) {
   SimOptions o;
   o.api.affiliate_licenses = 3000;
@@ -145,6 +166,77 @@ TEST_F(HttpClientTest, HttpsWithCaFileSucceeds) {
   // By name as well: SNI and DNS-name verification take the other path.
   auto by_name = get(client, "https://localhost:" + std::to_string(s.port()) + kStatusPath);
   ASSERT_TRUE(by_name.has_value()) << by_name.error().message;
+}
+
+// The simulator's CA as OpenSSL's hashed directory lookup expects it: DIR/<subject hash>.0.
+void write_hashed_link(const std::string& ca_file, const std::filesystem::path& dir) {
+  FILE* in = std::fopen(ca_file.c_str(), "r");
+  ASSERT_NE(in, nullptr);
+  X509* ca = PEM_read_X509(in, nullptr, nullptr, nullptr);
+  std::fclose(in);
+  ASSERT_NE(ca, nullptr);
+  char name[16];
+  std::snprintf(name, sizeof name, "%08lx.0", X509_subject_name_hash(ca));
+  X509_free(ca);
+  std::filesystem::create_directories(dir);
+  std::filesystem::copy_file(ca_file, dir / name);
+}
+
+// Environment for one test (set, or unset with nullopt), put back afterwards.
+class ScopedEnv {
+ public:
+  ScopedEnv(const char* name, const std::optional<std::string>& value) : name_(name) {
+    if (const char* old = std::getenv(name)) old_ = old;
+    if (value) {
+      ::setenv(name, value->c_str(), 1);
+    } else {
+      ::unsetenv(name);
+    }
+  }
+  ~ScopedEnv() {
+    if (old_) {
+      ::setenv(name_, old_->c_str(), 1);
+    } else {
+      ::unsetenv(name_);
+    }
+  }
+  ScopedEnv(const ScopedEnv&) = delete;
+  ScopedEnv& operator=(const ScopedEnv&) = delete;
+
+ private:
+  const char* name_;
+  std::optional<std::string> old_;
+};
+
+TEST_F(HttpClientTest, SystemStoreAsDirectoryOfHashedLinksIsTrusted) {
+  // The system store is read through its directory (certificates loaded as needed): a CA
+  // found only there verifies the server, with no ca_file.
+  Simulator s(tls_sim());
+  const auto dir = std::filesystem::path(::testing::TempDir()) /
+                   ("hashed-store-" + std::to_string(::getpid()));
+  write_hashed_link(s.ca_file(), dir);
+  ScopedEnv cert_dir("SSL_CERT_DIR", dir.string());
+  ScopedEnv cert_file("SSL_CERT_FILE", std::nullopt);
+  Client client(io_.get_executor(), fast_options());
+  auto r = get(client, s.base_url() + kStatusPath);
+  std::filesystem::remove_all(dir);
+  ASSERT_TRUE(r.has_value()) << r.error().message;
+  EXPECT_EQ(r->status, 200u);
+}
+
+TEST_F(HttpClientTest, SystemStoreAsBundleFileIsTrusted) {
+  // SSL_CERT_FILE names a bundle (the directory has no hashed links): the bundle is loaded.
+  Simulator s(tls_sim());
+  const auto empty = std::filesystem::path(::testing::TempDir()) /
+                     ("empty-store-" + std::to_string(::getpid()));
+  std::filesystem::create_directories(empty);
+  ScopedEnv cert_dir("SSL_CERT_DIR", empty.string());
+  ScopedEnv cert_file("SSL_CERT_FILE", s.ca_file());
+  Client client(io_.get_executor(), fast_options());
+  auto r = get(client, s.base_url() + kStatusPath);
+  std::filesystem::remove_all(empty);
+  ASSERT_TRUE(r.has_value()) << r.error().message;
+  EXPECT_EQ(r->status, 200u);
 }
 
 TEST_F(HttpClientTest, UntrustedCertificateIsRejectedWithoutRetry) {

@@ -85,6 +85,95 @@ TEST(RecordParser, IdenticalRecordsGetIncreasingOrdinals) {
   EXPECT_EQ(rows_of(again)[0][2], "2024-01-01 00:00:00|a...b@c...d|0");
 }
 
+TEST(RecordParser, OrdinalsStayExactAcrossManyDistinctKeysAndResponses) {
+  // Thousands of distinct keys (the counter grows past its first table) with every fifth key
+  // repeated later in the response, then a second response reusing the same parser.
+  RecordParser parser(license_spec());
+  for (int response = 0; response < 2; ++response) {
+    std::string body = "{\"result\":[";
+    const int distinct = 3000;
+    auto record = [](int i) {
+      return R"({"client_email":"e)" + std::to_string(i) +
+             R"(","creation_timestamp":"2024-01-01 00:00:00"})";
+    };
+    for (int i = 0; i < distinct; ++i) body += (i ? "," : "") + record(i);
+    for (int i = 0; i < distinct; i += 5) body += "," + record(i);
+    body += "]}";
+    std::string out;
+    parser.parse(body, kResult, {"s", "", ""}, out);
+    const auto rows = rows_of(out);
+    ASSERT_EQ(rows.size(), static_cast<std::size_t>(distinct + distinct / 5));
+    for (int i = 0; i < distinct; ++i)
+      ASSERT_EQ(rows[i][2], "2024-01-01 00:00:00|e" + std::to_string(i) + "|0");
+    for (int k = 0; k < distinct / 5; ++k)
+      ASSERT_EQ(rows[distinct + k][2], "2024-01-01 00:00:00|e" + std::to_string(5 * k) + "|1");
+  }
+}
+
+TEST(RecordParser, DatetimesOutsideTheCalendarOrClockAreInvalid) {
+  RecordParser parser(license_spec());
+  const std::vector<std::pair<std::string, bool>> cases = {
+      {"2024-02-29 23:59:59", true},  {"2023-02-29 00:00:00", false},
+      {"2024-04-30 12:00:00", true},  {"2024-04-31 12:00:00", false},
+      {"2024-13-01 00:00:00", false}, {"2024-00-10 00:00:00", false},
+      {"2024-01-00 00:00:00", false}, {"2024-1a-01 00:00:00", false},
+      {"2024-01-01T08:30:00", true},  {"2024-01-01 24:00:00", false},
+      {"2024-01-01 23:60:00", false}, {"2024-01-01 23:00:60", false},
+      {"0000-01-01 00:00:00", false}, {"2024-01-01 00:00", false},
+      {"2100-02-29 00:00:00", false}, {"2000-02-29 00:00:00", true},
+  };
+  for (const auto& [value, valid] : cases) {
+    std::string out;
+    const auto outcome = parser.parse(
+        R"({"result":[{"client_email":"a","creation_timestamp":")" + value + "\"}]}", kResult,
+        {"s", "", ""}, out);
+    EXPECT_EQ(outcome.invalid_values, valid ? 0u : 1u) << value;
+    EXPECT_EQ(rows_of(out)[0][5], valid ? value : "\\N") << value;
+  }
+}
+
+TEST(RecordParser, KeysMatchByTheirUnescapedNameOnly) {
+  // "seat\u0073" is "seats"; "seat", "seats2" and "se\"ats" are other fields.
+  RecordParser parser(license_spec());
+  std::string out;
+  parser.parse(
+      R"({"result":[{"client_email":"a","creation_timestamp":"2024-01-01 00:00:00",)"
+      R"("seat":1,"seats2":2,"se\"ats":3,"seat\u0073":4,"cc_add\u0065d":true}]})",
+      kResult, {"s", "", ""}, out);
+  const auto rows = rows_of(out);
+  ASSERT_EQ(rows.size(), 1u);
+  EXPECT_EQ(rows[0][7], "4");
+  EXPECT_EQ(rows[0][6], "t");
+}
+
+TEST(RecordParser, RawIsEachRecordsTextExactly) {
+  // Nested values, escapes and whitespace inside and between records: raw is the record's
+  // bytes from '{' to '}', whatever follows it.
+  RecordParser parser(license_spec());
+  const std::string first =
+      R"({"client_email":"a","creation_timestamp":"2024-01-01 00:00:00","x":{"y":[1,{"z":"}"}]}})";
+  const std::string second = R"({ "seats" : 2 , "client_email":"b\"c", "creation_timestamp":
+ "2024-01-02 00:00:00" })";
+  std::string out;
+  parser.parse("{\"result\":[ " + first + " ,\n\t" + second + "\r\n] }", kResult, {"s", "", ""},
+               out);
+  const auto rows = rows_of(out);
+  ASSERT_EQ(rows.size(), 2u);
+  EXPECT_EQ(rows[0].back(), first);
+  // COPY escaping of the newline and backslash in the second record's text.
+  std::string escaped;
+  for (char c : second) {
+    if (c == '\n') {
+      escaped += "\\n";
+    } else if (c == '\\') {
+      escaped += "\\\\";
+    } else {
+      escaped += c;
+    }
+  }
+  EXPECT_EQ(rows[1].back(), escaped);
+}
+
 TEST(RecordParser, OldTierGroupsSetTheTierColumn) {
   RecordParser parser(license_spec());
   const std::string body =
