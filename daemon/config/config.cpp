@@ -472,13 +472,15 @@ class Loader {
 
   void load_database(const Fields& top, Config& config) const {
     if (!top.has("database")) fail("database", "missing required key");
-    const Fields db = fields(top.get("database"), "database", {"url"});
+    const Fields db = fields(top.get("database"), "database", {"url", "connections"});
     if (!db.has("url")) fail("database.url", "missing required key");
     // Registered before the emptiness check and never echoed: it usually carries a password.
     config.database_url = scalar(db.get("url"), "database.url");
     for (const auto& password : database_passwords(config.database_url))
       obs::register_secret(password);
     if (config.database_url.empty()) fail("database.url", "must not be empty");
+    if (db.has("connections"))
+      config.database_connections = integer(db.get("connections"), "database.connections", 1, 16);
   }
 
   void load_sources(const Fields& top, Config& config) const {

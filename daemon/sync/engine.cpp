@@ -21,6 +21,8 @@
 #include <deque>
 #include <iostream>
 #include <map>
+#include <memory>
+#include <mutex>
 #include <random>
 #include <set>
 
@@ -90,11 +92,19 @@ class WaitGroup {
   std::exception_ptr first_error_;
 };
 
-// The database thread: SyncStore calls are blocking, so they run there while the io_context
-// goes on fetching and parsing the next windows.
+// The database threads: SyncStore calls are blocking, so they run there while the io_context
+// goes on fetching and parsing the next windows. Each thread has its own connection, so
+// windows commit in parallel (one PostgreSQL backend is the bottleneck of a backfill);
+// sync.record_window serialises the windows bookkeeping of a stream.
 class Database {
  public:
-  explicit Database(const std::string& url) : pool_(1), store_(url) {}
+  Database(const std::string& url, int connections)
+      : pool_(static_cast<std::size_t>(std::max(1, connections))) {
+    for (int i = 0; i < std::max(1, connections); ++i) {
+      stores_.push_back(std::make_unique<SyncStore>(url));
+      free_.push_back(stores_.back().get());
+    }
+  }
   ~Database() { pool_.join(); }
 
   // Not a coroutine itself: it hands back co_spawn's awaitable. Callers name the lambda
@@ -104,14 +114,35 @@ class Database {
     using R = std::invoke_result_t<F, SyncStore&>;
     return asio::co_spawn(
         pool_.get_executor(),
-        [this, work = std::move(work)]() mutable -> awaitable<R> { co_return work(store_); },
+        [this, work = std::move(work)]() mutable -> awaitable<R> {
+          Lease lease(*this);  // as many stores as threads: one is always free here
+          co_return work(*lease.store);
+        },
         use_awaitable);
   }
-  SyncStore& store() { return store_; }  // only before/after the io_context runs
+  SyncStore& store() { return *stores_.front(); }  // only before/after the io_context runs
 
  private:
+  struct Lease {
+    explicit Lease(Database& d) : db(d) {
+      std::lock_guard lock(db.mutex_);
+      store = db.free_.back();
+      db.free_.pop_back();
+    }
+    ~Lease() {
+      std::lock_guard lock(db.mutex_);
+      db.free_.push_back(store);
+    }
+    Lease(const Lease&) = delete;
+    Lease& operator=(const Lease&) = delete;
+    Database& db;
+    SyncStore* store = nullptr;
+  };
+
   asio::thread_pool pool_;
-  SyncStore store_;
+  std::vector<std::unique_ptr<SyncStore>> stores_;
+  std::mutex mutex_;
+  std::vector<SyncStore*> free_;
 };
 
 // Shutdown: stop starting work, wake sleepers.
@@ -877,7 +908,7 @@ awaitable<void> daemon_loop(SourceRunner& runner, const config::Source& source,
 }  // namespace
 
 int run_engine(const config::Config& config, const RunRequest& request) {
-  Database db(config.database_url);
+  Database db(config.database_url, config.database_connections);
   db.store().migrate();  // throws DatabaseUnavailable when the database cannot be reached
 
   asio::io_context ioc(1);

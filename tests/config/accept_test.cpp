@@ -41,6 +41,7 @@ TEST(ConfigAccept, MinimalLivechatSourceGetsEveryDefault) {
   EXPECT_EQ(c.sync.full_refresh, Seconds(7 * 86400));
   EXPECT_EQ(c.sync.window, Seconds(31 * 86400));
   EXPECT_EQ(c.sync.concurrency, 4);
+  EXPECT_EQ(c.database_connections, 2);
   EXPECT_TRUE(c.sync.stream_intervals.empty());
   EXPECT_EQ(c.http.timeout, Seconds(30));
   EXPECT_EQ(c.http.retries, 5);
@@ -176,6 +177,11 @@ TEST(ConfigAccept, SizesAcceptDecimalAndBinaryUnitsAndPlainBytes) {
 TEST(ConfigAccept, RetriesAndConcurrencyBoundsAreInclusive) {
   EXPECT_EQ(parse(livechat_doc("", "http:\n  retries: 20\n")).http.retries, 20);
   EXPECT_EQ(parse(livechat_doc("", "sync:\n  concurrency: 1\n")).sync.concurrency, 1);
+  const std::string one = "database:\n  url: postgresql://sync@localhost/w\n  connections: 1\n";
+  const std::string sixteen = "database:\n  url: postgresql://sync@localhost/w\n  connections: 16\n";
+  const std::string rest = livechat_doc().substr(std::string(kDatabase).size());
+  EXPECT_EQ(parse(one + rest).database_connections, 1);
+  EXPECT_EQ(parse(sixteen + rest).database_connections, 16);
 }
 
 TEST(ConfigAccept, ListenTakesIpv4Ipv6OrLocalhost) {

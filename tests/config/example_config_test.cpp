@@ -80,7 +80,7 @@ TEST(ExampleConfig, MentionsEveryKey) {
   std::stringstream text;
   text << in.rdbuf();
   for (const char* key :
-       {"database:", "url:",         "sources:",    "name:",         "kind:",     "base_url:",
+       {"database:", "url:",         "connections:", "sources:",    "name:",         "kind:",     "base_url:",
         "token:",    "token_file:",  "api_key:",    "api_key_file:", "reseller:", "start_date:",
         "timezone:", "streams:",     "sync:",       "interval:",     "lookback:", "full_refresh:",
         "window:",   "concurrency:", "intervals:",  "http:",         "timeout:",  "retries:",

@@ -265,6 +265,14 @@ TEST(ConfigReject, BadEnumValues) {
             "livechat_partner, liveagent_reseller)");
 }
 
+TEST(ConfigReject, DatabaseConnectionsOutOfRange) {
+  const std::string rest = livechat_doc().substr(std::string(kDatabase).size());
+  EXPECT_EQ(error_of("database:\n  url: postgresql://sync@localhost/w\n  connections: 0\n" + rest),
+            "cfg.yaml: database.connections: 0 is out of range (expected 1 to 16)");
+  EXPECT_EQ(error_of("database:\n  url: postgresql://sync@localhost/w\n  connections: 17\n" + rest),
+            "cfg.yaml: database.connections: 17 is out of range (expected 1 to 16)");
+}
+
 TEST(ConfigReject, NumbersOutOfRange) {
   EXPECT_EQ(error_of(livechat_doc("", "sync:\n  concurrency: 0\n")),
             "cfg.yaml: sync.concurrency: 0 is out of range (expected 1 to 64)");
