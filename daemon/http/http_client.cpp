@@ -167,6 +167,41 @@ void throw_exception_from_error(const Error& error, const boost::source_location
 // only when SSL_CERT_FILE names one or no such directory exists.
 namespace {
 
+// Beast's string_body, except that put() appends: string_body resizes (zero-filling the new
+// bytes) and then copies over the zeros. A Content-Length body is reserved with simdjson's
+// padding, so the parser gets it without a copy.
+struct AppendedBody {
+  using value_type = std::string;
+
+  class reader {
+   public:
+    template <bool isRequest, class Fields>
+    reader(bhttp::header<isRequest, Fields>&, value_type& body) : body_(body) {}
+
+    void init(const boost::optional<std::uint64_t>& length, error_code& ec) {
+      // The parser has checked the length against the body limit already.
+      if (length) body_.reserve(static_cast<std::size_t>(*length) + kSimdjsonPadding);
+      ec = {};
+    }
+
+    template <class ConstBufferSequence>
+    std::size_t put(const ConstBufferSequence& buffers, error_code& ec) {
+      std::size_t n = 0;
+      for (const auto b : beast::buffers_range_ref(buffers)) {
+        body_.append(static_cast<const char*>(b.data()), b.size());
+        n += b.size();
+      }
+      ec = {};
+      return n;
+    }
+
+    void finish(error_code& ec) { ec = {}; }
+
+   private:
+    value_type& body_;
+  };
+};
+
 void load_system_ca_store(ssl::context& context, error_code& ec) {
   const char* dir_env = std::getenv(X509_get_default_cert_dir_env());
   const std::string dirs = dir_env != nullptr ? dir_env : X509_get_default_cert_dir();
@@ -409,7 +444,7 @@ struct Client::Impl {
     const std::size_t body_limit = request.max_body_bytes != 0
                                        ? std::min(request.max_body_bytes, options.max_body_bytes)
                                        : options.max_body_bytes;
-    bhttp::response_parser<bhttp::string_body> parser;
+    bhttp::response_parser<AppendedBody> parser;
     parser.body_limit(body_limit);
     parser.header_limit(kHeaderLimit);
     bool reserved = false;
@@ -417,14 +452,11 @@ struct Client::Impl {
     while (!parser.is_done()) {
       if (parser.is_header_done() && !reserved) {
         reserved = true;
-        // Reserving before the body arrives gives simdjson its padding without a copy. A
-        // chunked body has no length: reserving up to the limit (at most kChunkedReserve)
-        // saves the string's doubling copies; pages never written cost no memory.
-        if (auto length = parser.content_length()) {
-          parser.get().body().reserve(static_cast<std::size_t>(*length) + kSimdjsonPadding);
-        } else if (parser.chunked()) {
+        // A chunked body has no length (AppendedBody reserves the others): reserving up to
+        // the limit (at most kChunkedReserve) saves the string's doubling copies; pages never
+        // written cost no memory.
+        if (!parser.content_length() && parser.chunked())
           parser.get().body().reserve(std::min(body_limit, kChunkedReserve) + kSimdjsonPadding);
-        }
       }
       const auto now = Clock::now();
       if (now >= deadline) {
