@@ -73,8 +73,8 @@ struct LogSettings {
 };
 
 struct Config {
-  std::string file;          // where it was loaded from, for messages
-  std::string database_url;  // registered as a secret-bearing string (password masked)
+  std::string file;              // where it was loaded from, for messages
+  std::string database_url;      // registered as a secret-bearing string (password masked)
   int database_connections = 2;  // database.connections: windows commit on these in parallel
   std::vector<Source> sources;
   SyncSettings sync;

@@ -2,9 +2,9 @@
 // travel through COPY and parameters.
 #include "daemon/db/staging_writer.hpp"
 
-#include <algorithm>
 #include <libpq-fe.h>
 
+#include <algorithm>
 #include <pqxx/largeobject>
 #include <pqxx/pqxx>
 

@@ -52,9 +52,8 @@ inline const char* find_copy_special(const char* p, const char* const end) {
   if (rest >= 8 || rest >= 4) {
     const bool wide = rest >= 8;
     const char* tail = wide ? end - 8 : end - 4;
-    const __m128i v =
-        wide ? _mm_set_epi64x(load<long long>(tail), load<long long>(p))
-             : _mm_set_epi32(0, load<int>(tail), 0, load<int>(p));
+    const __m128i v = wide ? _mm_set_epi64x(load<long long>(tail), load<long long>(p))
+                           : _mm_set_epi32(0, load<int>(tail), 0, load<int>(p));
     const unsigned half = wide ? 8 : 4;
     const unsigned mask = copy_special_mask(v);
     const unsigned low = mask & ((1u << half) - 1);

@@ -9,10 +9,10 @@
 #include <chrono>
 #include <climits>
 #include <cmath>
+#include <cstdint>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
-#include <cstdint>
 #include <functional>
 
 #include "daemon/sync/copy_text.hpp"
@@ -154,7 +154,8 @@ class OrdinalCounter {
     for (const std::uint64_t slot : old) {
       if (slot == 0) continue;
       const Entry& e = entries_[slot & 0xffffffffu];
-      std::size_t i = std::hash<std::string_view>{}(std::string_view(arena_).substr(e.offset, e.length)) & mask;
+      std::size_t i =
+          std::hash<std::string_view>{}(std::string_view(arena_).substr(e.offset, e.length)) & mask;
       while (slots_[i] != 0) i = (i + 1) & mask;
       slots_[i] = slot;
     }
@@ -402,7 +403,7 @@ struct RecordParser::Impl {
   OrdinalCounter ordinals;
   const char* body_end = nullptr;  // of the body being parsed
   std::string key_buffer;
-  std::string row;  // one row's typed columns, escaped, before they join `out`
+  std::string row;             // one row's typed columns, escaped, before they join `out`
   std::vector<char> verbatim;  // per column: its values never need COPY escaping
 
   explicit Impl(const StreamSpec& s) : spec(s) {
@@ -448,8 +449,9 @@ struct RecordParser::Impl {
       for (const auto& e : spec.endpoints)
         for (const auto& [name, value] : e.constants) constant = constant || name == c.name;
       const bool checked = c.type != ValueType::text && c.type != ValueType::jsonb;
-      verbatim.push_back(!constant && ((c.origin == Origin::json && checked) ||
-                                       c.origin == Origin::tier || c.origin == Origin::window_from));
+      verbatim.push_back(!constant &&
+                         ((c.origin == Origin::json && checked) || c.origin == Origin::tier ||
+                          c.origin == Origin::window_from));
     }
   }
 
@@ -584,7 +586,8 @@ struct RecordParser::Impl {
     }
     // The typed columns are short: escaped into `row` with plain stores, then one append.
     std::size_t worst = 2 * context.source.size();
-    for (const auto& cell : cells) worst += 1 + (cell.null ? kCopyNull.size() : 2 * cell.text.size());
+    for (const auto& cell : cells)
+      worst += 1 + (cell.null ? kCopyNull.size() : 2 * cell.text.size());
     if (row.size() < worst) row.resize(std::max(worst, 2 * row.size()));
     char* const begin = row.data();
     char* to = copy_escape_to(begin, context.source);
@@ -624,9 +627,8 @@ struct RecordParser::Impl {
       if (quoted) text.push_back('"');
       text.append(s.text);
       if (quoted) text.push_back('"');
-      outcome.rejected.push_back(
-          {std::move(text),
-           "record " + std::to_string(index) + " is " + describe(s) + ", not an object"});
+      outcome.rejected.push_back({std::move(text), "record " + std::to_string(index) + " is " +
+                                                       describe(s) + ", not an object"});
       return;
     }
     // The record's text is what lies between its '{' and the token after its '}', taken
@@ -636,8 +638,8 @@ struct RecordParser::Impl {
     fill(object, index, outcome);
     const char* end = nullptr;
     if (value.current_location().get(end) != simdjson::SUCCESS) end = body_end;
-    write(trim(std::string_view(start, static_cast<std::size_t>(end - start))), tier_group,
-          context, outcome, out, collect);
+    write(trim(std::string_view(start, static_cast<std::size_t>(end - start))), tier_group, context,
+          outcome, out, collect);
   }
 
   void array(sj::array records, int tier_group, const ParseContext& context, ParseOutcome& outcome,

@@ -72,8 +72,8 @@ class SyncStore {
                       std::optional<TimePoint> next_run_at);
 
   // One transaction: stage and merge the rows, record the window (and backfill progress).
-  db::WriteCounts commit(const db::TableLayout& layout, const std::string& copy_text, std::int64_t rows,
-                         const WindowCommit& commit);
+  db::WriteCounts commit(const db::TableLayout& layout, const std::string& copy_text,
+                         std::int64_t rows, const WindowCommit& commit);
 
   void quarantine(const std::string& source, const std::string& stream, std::int64_t run_id,
                   const std::string& url, unsigned http_status, const std::string& reason,

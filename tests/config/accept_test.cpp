@@ -178,7 +178,8 @@ TEST(ConfigAccept, RetriesAndConcurrencyBoundsAreInclusive) {
   EXPECT_EQ(parse(livechat_doc("", "http:\n  retries: 20\n")).http.retries, 20);
   EXPECT_EQ(parse(livechat_doc("", "sync:\n  concurrency: 1\n")).sync.concurrency, 1);
   const std::string one = "database:\n  url: postgresql://sync@localhost/w\n  connections: 1\n";
-  const std::string sixteen = "database:\n  url: postgresql://sync@localhost/w\n  connections: 16\n";
+  const std::string sixteen =
+      "database:\n  url: postgresql://sync@localhost/w\n  connections: 16\n";
   const std::string rest = livechat_doc().substr(std::string(kDatabase).size());
   EXPECT_EQ(parse(one + rest).database_connections, 1);
   EXPECT_EQ(parse(sixteen + rest).database_connections, 16);

@@ -80,12 +80,12 @@ TEST(ExampleConfig, MentionsEveryKey) {
   std::stringstream text;
   text << in.rdbuf();
   for (const char* key :
-       {"database:", "url:",         "connections:", "sources:",    "name:",         "kind:",     "base_url:",
-        "token:",    "token_file:",  "api_key:",    "api_key_file:", "reseller:", "start_date:",
-        "timezone:", "streams:",     "sync:",       "interval:",     "lookback:", "full_refresh:",
-        "window:",   "concurrency:", "intervals:",  "http:",         "timeout:",  "retries:",
-        "ca_file:",  "max_body:",    "rate_limit:", "server:",       "listen:",   "log:",
-        "level:",    "format:"}) {
+       {"database:",     "url:",      "connections:", "sources:",    "name:",         "kind:",
+        "base_url:",     "token:",    "token_file:",  "api_key:",    "api_key_file:", "reseller:",
+        "start_date:",   "timezone:", "streams:",     "sync:",       "interval:",     "lookback:",
+        "full_refresh:", "window:",   "concurrency:", "intervals:",  "http:",         "timeout:",
+        "retries:",      "ca_file:",  "max_body:",    "rate_limit:", "server:",       "listen:",
+        "log:",          "level:",    "format:"}) {
     EXPECT_NE(text.str().find(key), std::string::npos) << key;
   }
 }

@@ -6,8 +6,8 @@
 #include <openssl/pem.h>
 #include <openssl/x509.h>
 #include <spdlog/sinks/base_sink.h>
-#include <unistd.h>
 #include <spdlog/spdlog.h>
+#include <unistd.h>
 
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/io_context.hpp>
@@ -212,8 +212,8 @@ TEST_F(HttpClientTest, SystemStoreAsDirectoryOfHashedLinksIsTrusted) {
   // The system store is read through its directory (certificates loaded as needed): a CA
   // found only there verifies the server, with no ca_file.
   Simulator s(tls_sim());
-  const auto dir = std::filesystem::path(::testing::TempDir()) /
-                   ("hashed-store-" + std::to_string(::getpid()));
+  const auto dir =
+      std::filesystem::path(::testing::TempDir()) / ("hashed-store-" + std::to_string(::getpid()));
   write_hashed_link(s.ca_file(), dir);
   ScopedEnv cert_dir("SSL_CERT_DIR", dir.string());
   ScopedEnv cert_file("SSL_CERT_FILE", std::nullopt);
@@ -227,8 +227,8 @@ TEST_F(HttpClientTest, SystemStoreAsDirectoryOfHashedLinksIsTrusted) {
 TEST_F(HttpClientTest, SystemStoreAsBundleFileIsTrusted) {
   // SSL_CERT_FILE names a bundle (the directory has no hashed links): the bundle is loaded.
   Simulator s(tls_sim());
-  const auto empty = std::filesystem::path(::testing::TempDir()) /
-                     ("empty-store-" + std::to_string(::getpid()));
+  const auto empty =
+      std::filesystem::path(::testing::TempDir()) / ("empty-store-" + std::to_string(::getpid()));
   std::filesystem::create_directories(empty);
   ScopedEnv cert_dir("SSL_CERT_DIR", empty.string());
   ScopedEnv cert_file("SSL_CERT_FILE", s.ca_file());

@@ -56,8 +56,8 @@ TEST(CopyText, BytesAboveAsciiAndOtherControlsPassThrough) {
   EXPECT_EQ(out, reference(in));
   EXPECT_EQ(out.size(), in.size() + 2 * 4);
   std::string to(2 * in.size(), '?');
-  EXPECT_EQ(std::string_view(to.data(), static_cast<std::size_t>(copy_escape_to(to.data(), in) -
-                                                                 to.data())),
+  EXPECT_EQ(std::string_view(to.data(),
+                             static_cast<std::size_t>(copy_escape_to(to.data(), in) - to.data())),
             reference(in));
 }
 
