@@ -5,6 +5,7 @@
 #include <libpq-fe.h>
 
 #include <algorithm>
+#include <stdexcept>
 #include <pqxx/largeobject>
 #include <pqxx/pqxx>
 
@@ -32,13 +33,15 @@ bool contains(const std::vector<std::string>& v, const std::string& s) {
 }
 
 // libpqxx 6.4 reaches a transaction's PGconn only through largeobject's protected static
-// raw_connection(); its COPY writers (stream_to, tablewriter) copy every row or line into a
-// fresh string first. The window's lines are ready-escaped in one buffer, so they go to
-// libpq as they are, in the transaction's own connection (the COPY is part of `tx`).
-class CopyIn : pqxx::largeobject {
+// raw_connection(). Two things it cannot do go through libpq on the transaction's own
+// connection (so they are part of `tx`): COPY from our buffer (its writers, stream_to and
+// tablewriter, copy every row or line into a fresh string first), and several statements in
+// one round trip with the first one's result (PQexec keeps only the last).
+class RawConnection : pqxx::largeobject {
  public:
-  static void send(pqxx::dbtransaction& tx, const std::string& target, std::string_view data) {
-    tx.exec("COPY " + target + " FROM STDIN");
+  // `sql` ends with the COPY statement; libpq stops at its CopyInResponse.
+  static void copy_in(pqxx::dbtransaction& tx, const std::string& sql, std::string_view data) {
+    tx.exec(sql);
     PGconn* const conn = raw_connection(tx);
     // libpq copies each message into its output buffer and never shrinks it: 64 KiB messages
     // keep that buffer small whatever the window's size.
@@ -51,24 +54,57 @@ class CopyIn : pqxx::largeobject {
     }
     if (PQputCopyEnd(conn, failed) != 1 && failed == nullptr) failed = "ending COPY";
     std::string error;
+    drain(conn, error, nullptr);
+    check(conn, failed != nullptr ? failed : "copying", error, "COPY ps_stage FROM STDIN");
+    if (failed != nullptr) throw pqxx::sql_error(PQerrorMessage(conn), "COPY ps_stage FROM STDIN");
+  }
+
+  // Runs `sql`, ';'-separated statements, and returns the first one's first row as text.
+  static std::vector<std::string> first_row(pqxx::dbtransaction& tx, const std::string& sql) {
+    PGconn* const conn = raw_connection(tx);
+    std::string error;
+    std::vector<std::string> row;
+    if (PQsendQuery(conn, sql.c_str()) != 1) {
+      error = PQerrorMessage(conn);
+    } else {
+      drain(conn, error, &row);
+    }
+    check(conn, "running a statement", error, sql);
+    return row;
+  }
+
+ private:
+  // Reads results until libpq has none left (so the connection is ready for the next
+  // statement), keeping the first error and, when asked, the first result's first row.
+  static void drain(PGconn* conn, std::string& error, std::vector<std::string>* row) {
+    bool first = true;
     while (PGresult* result = PQgetResult(conn)) {
-      if (PQresultStatus(result) != PGRES_COMMAND_OK && error.empty())
+      const auto status = PQresultStatus(result);
+      if (status != PGRES_COMMAND_OK && status != PGRES_TUPLES_OK && error.empty())
         error = PQresultErrorMessage(result);
+      if (row != nullptr && first && status == PGRES_TUPLES_OK && PQntuples(result) > 0)
+        for (int i = 0; i < PQnfields(result); ++i) row->emplace_back(PQgetvalue(result, 0, i));
+      first = false;
       PQclear(result);
     }
+  }
+
+  static void check(PGconn* conn, const char* doing, const std::string& error,
+                    const std::string& query) {
     if (PQstatus(conn) != CONNECTION_OK)
-      throw pqxx::broken_connection(std::string("connection lost while ") +
-                                    (failed != nullptr ? failed : "copying") + ": " +
+      throw pqxx::broken_connection(std::string("connection lost while ") + doing + ": " +
                                     PQerrorMessage(conn));
-    if (failed != nullptr && error.empty()) error = PQerrorMessage(conn);
-    if (!error.empty()) throw pqxx::sql_error(error, "COPY " + target + " FROM STDIN");
+    if (!error.empty()) throw pqxx::sql_error(error, query);
   }
 };
 
-void stage(pqxx::dbtransaction& tx, const TableLayout& layout, const std::string& copy_text) {
-  tx.exec("CREATE TEMP TABLE ps_stage ON COMMIT DROP AS SELECT " + join(tx, layout.columns) +
-          " FROM " + quote_table(tx, layout.table) + " WITH NO DATA");
-  CopyIn::send(tx, "ps_stage (" + join(tx, layout.columns) + ")", copy_text);
+void stage(pqxx::dbtransaction& tx, const TableLayout& layout, const std::string& copy_text,
+           const std::string& before) {
+  RawConnection::copy_in(tx,
+               before + "CREATE TEMP TABLE ps_stage ON COMMIT DROP AS SELECT " +
+                   join(tx, layout.columns) + " FROM " + quote_table(tx, layout.table) +
+                   " WITH NO DATA; COPY ps_stage (" + join(tx, layout.columns) + ") FROM STDIN",
+               copy_text);
 }
 
 // The staged rows, one per key (the last staged wins: ctid order is COPY order in a table
@@ -78,7 +114,8 @@ std::string deduplicated(pqxx::transaction_base& tx, const TableLayout& layout) 
          " FROM ps_stage ORDER BY " + join(tx, layout.key) + ", ctid DESC";
 }
 
-WriteCounts upsert(pqxx::transaction_base& tx, const TableLayout& layout, std::int64_t rows) {
+WriteCounts upsert(pqxx::dbtransaction& tx, const TableLayout& layout, std::int64_t rows,
+                   const std::string& after) {
   std::vector<std::string> changing;
   for (const auto& c : layout.columns)
     if (!contains(layout.key, c)) changing.push_back(c);
@@ -90,7 +127,8 @@ WriteCounts upsert(pqxx::transaction_base& tx, const TableLayout& layout, std::i
     new_values += (new_values.empty() ? "EXCLUDED." : ", EXCLUDED.") + q;
   }
   set += "last_changed_at = now()";
-  std::string sql = "WITH upserted AS (INSERT INTO " + quote_table(tx, layout.table) + " AS t (" +
+  std::string sql = "WITH upserted AS (INSERT INTO " + quote_table(tx, layout.table) +
+                    " AS t (" +
                     join(tx, layout.columns) + ") " + deduplicated(tx, layout) + " ON CONFLICT (" +
                     join(tx, layout.key) + ") DO ";
   if (changing.empty()) {
@@ -102,16 +140,18 @@ WriteCounts upsert(pqxx::transaction_base& tx, const TableLayout& layout, std::i
   sql +=
       " RETURNING (xmax = 0) AS inserted) "
       "SELECT count(*) FILTER (WHERE inserted), count(*) FILTER (WHERE NOT inserted) "
-      "FROM upserted";
-  const auto row = tx.exec1(sql);
+      "FROM upserted; ";
+  const auto row = RawConnection::first_row(tx, sql + after);
+  if (row.size() != 2) throw std::logic_error("the upsert returned no counts");
   WriteCounts counts;
-  counts.inserted = row[0].as<std::int64_t>();
-  counts.updated = row[1].as<std::int64_t>();
+  counts.inserted = std::stoll(row[0]);
+  counts.updated = std::stoll(row[1]);
   counts.unchanged = rows - counts.inserted - counts.updated;
   return counts;
 }
 
-WriteCounts update_only(pqxx::transaction_base& tx, const TableLayout& layout, std::int64_t rows) {
+WriteCounts update_only(pqxx::dbtransaction& tx, const TableLayout& layout, std::int64_t rows,
+                        const std::string& after) {
   std::string set, match, target_values, new_values;
   for (const auto& c : layout.columns) {
     const auto q = tx.quote_name(c);
@@ -124,12 +164,14 @@ WriteCounts update_only(pqxx::transaction_base& tx, const TableLayout& layout, s
     new_values += (new_values.empty() ? "s." : ", s.") + q;
   }
   set += "last_changed_at = now()";
-  const auto row = tx.exec1(
-      "WITH updated AS (UPDATE " + quote_table(tx, layout.table) + " AS t SET " + set + " FROM (" +
-      deduplicated(tx, layout) + ") s WHERE " + match + " AND (" + target_values +
-      ") IS DISTINCT FROM (" + new_values + ") RETURNING 1) SELECT count(*) FROM updated");
+  const auto row = RawConnection::first_row(
+      tx, "WITH updated AS (UPDATE " + quote_table(tx, layout.table) + " AS t SET " + set +
+              " FROM (" + deduplicated(tx, layout) + ") s WHERE " + match + " AND (" +
+              target_values + ") IS DISTINCT FROM (" + new_values +
+              ") RETURNING 1) SELECT count(*) FROM updated; " + after);
+  if (row.size() != 1) throw std::logic_error("the update returned no count");
   WriteCounts counts;
-  counts.updated = row[0].as<std::int64_t>();
+  counts.updated = std::stoll(row[0]);
   counts.unchanged = rows - counts.updated;
   return counts;
 }
@@ -165,11 +207,16 @@ WriteCounts snapshot(pqxx::transaction_base& tx, const TableLayout& layout, std:
 }  // namespace
 
 WriteCounts write_rows(pqxx::dbtransaction& tx, const TableLayout& layout,
-                       const std::string& copy_text, std::int64_t rows, const std::string& source) {
-  stage(tx, layout, copy_text);
-  if (layout.snapshot) return snapshot(tx, layout, rows, source);
-  if (layout.partial_update) return update_only(tx, layout, rows);
-  return upsert(tx, layout, rows);
+                       const std::string& copy_text, std::int64_t rows, const std::string& source,
+                       const Riders& riders) {
+  stage(tx, layout, copy_text, riders.before_stage);
+  if (layout.snapshot) {
+    const auto counts = snapshot(tx, layout, rows, source);
+    if (!riders.after_merge.empty()) tx.exec(riders.after_merge);
+    return counts;
+  }
+  if (layout.partial_update) return update_only(tx, layout, rows, riders.after_merge);
+  return upsert(tx, layout, rows, riders.after_merge);
 }
 
 }  // namespace partnersync::db

@@ -23,9 +23,18 @@ struct WriteCounts {
   std::int64_t unchanged = 0;
 };
 
+// SQL the caller runs in the same round trips as the write, so a window waits for the server
+// fewer times: `before_stage` ahead of the staging table and the COPY, `after_merge` behind
+// the merge. Built from trusted values, each statement ';'-terminated.
+struct Riders {
+  std::string before_stage;
+  std::string after_merge;
+};
+
 // Stages `copy_text` (COPY text lines for layout.columns, `rows` of them) and merges it into
 // the target inside `tx`. Duplicate keys within the batch: the last one wins.
 WriteCounts write_rows(pqxx::dbtransaction& tx, const TableLayout& layout,
-                       const std::string& copy_text, std::int64_t rows, const std::string& source);
+                       const std::string& copy_text, std::int64_t rows, const std::string& source,
+                       const Riders& riders = {});
 
 }  // namespace partnersync::db

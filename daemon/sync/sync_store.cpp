@@ -234,22 +234,36 @@ db::WriteCounts SyncStore::commit(const db::TableLayout& layout, const std::stri
   return with_reconnect("writing a window", [&](pqxx::connection_base& c) {
     pqxx::work tx(c);
     // Upstream datetimes carry no offset: PostgreSQL reads them in the source's zone, with the
-    // system tz database (DST included).
-    tx.exec_params("SELECT set_config('TimeZone', $1, true)", w.timezone);
-    db::WriteCounts counts;
-    if (rows > 0) counts = db::write_rows(tx, layout, copy_text, rows, w.source);
+    // system tz database (DST included). This and the window's bookkeeping ride along with
+    // the staging and merge statements (values quoted by libpq, none from upstream), so a
+    // window is BEGIN, stage + COPY, merge, COMMIT: four round trips. The bookkeeping comes
+    // after the merge: sync.record_window's lock, held to COMMIT, must not serialise the
+    // merges of windows committing on other connections.
+    db::Riders riders;
+    riders.before_stage = "SELECT set_config('TimeZone', " + tx.quote(w.timezone) + ", true); ";
     if (w.window) {
-      tx.exec_params("SELECT sync.record_window($1, $2, $3::date, $4::date, $5)", w.source,
-                     w.stream, format_day(w.window->from), format_day(w.window->to), rows);
+      riders.after_merge = "SELECT sync.record_window(" + tx.quote(w.source) + ", " +
+                            tx.quote(w.stream) + ", " + tx.quote(format_day(w.window->from)) +
+                            "::date, " + tx.quote(format_day(w.window->to)) + "::date, " +
+                            std::to_string(rows) + "); ";
       if (w.backfill) {
-        tx.exec_params(
+        riders.after_merge +=
             "INSERT INTO sync.backfill_progress (source, stream, backfill_from, backfill_to, "
-            "window_from, window_to) VALUES ($1, $2, $3::date, $4::date, $5::date, $6::date) "
-            "ON CONFLICT (source, stream, window_from) DO UPDATE SET window_to = "
-            "EXCLUDED.window_to",
-            w.source, w.stream, format_day(w.backfill->from), format_day(w.backfill->to),
-            format_day(w.window->from), format_day(w.window->to));
+            "window_from, window_to) VALUES (" +
+            tx.quote(w.source) + ", " + tx.quote(w.stream) + ", " +
+            tx.quote(format_day(w.backfill->from)) + "::date, " +
+            tx.quote(format_day(w.backfill->to)) + "::date, " +
+            tx.quote(format_day(w.window->from)) + "::date, " +
+            tx.quote(format_day(w.window->to)) +
+            "::date) ON CONFLICT (source, stream, window_from) DO UPDATE SET window_to = "
+            "EXCLUDED.window_to; ";
       }
+    }
+    db::WriteCounts counts;
+    if (rows > 0) {
+      counts = db::write_rows(tx, layout, copy_text, rows, w.source, riders);
+    } else {
+      tx.exec(riders.before_stage + riders.after_merge);
     }
     tx.commit();
     return counts;
