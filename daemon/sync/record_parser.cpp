@@ -35,7 +35,7 @@ struct PathNode {
   PathNode& child(std::string_view segment) {
     for (auto& c : children)
       if (c.name == segment) return c;
-    children.push_back(PathNode{std::string(segment), {}, {}, 0});
+    children.emplace_back().name = std::string(segment);
     return children.back();
   }
   // Records of one response list their fields in the same order, so the search starts

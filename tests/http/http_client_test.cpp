@@ -64,7 +64,7 @@ class HttpClientTest : public ::testing::Test {
   T run(asio::awaitable<T> op) {
     std::optional<T> out;
     std::exception_ptr error;
-    asio::co_spawn(io_, std::move(op), [&](std::exception_ptr e, T value) {
+    asio::co_spawn(io_, std::move(op), [&](const std::exception_ptr& e, T value) {
       error = e;
       if (!e) out = std::move(value);
     });
@@ -439,7 +439,7 @@ TEST_F(HttpClientTest, OversizedBodyIsRefused) {
   o.api.affiliate_licenses = 3000;
   Simulator s(o);
   auto options = fast_options();
-  options.max_body_bytes = 64 * 1024;
+  options.max_body_bytes = std::size_t{64} * 1024;
   Client client(io_.get_executor(), options);
   const std::string path = std::string(kLicensesPath) + "?date_from=2000-01-01&date_to=2030-12-31";
   auto r = get(client, s.base_url() + path);
@@ -482,8 +482,9 @@ TEST_F(HttpClientTest, ConcurrencyLimitIsHeld) {
   s.add_fault(slow);
   int ok = 0;
   for (int i = 0; i < 12; ++i) {
-    asio::co_spawn(io_, client.get(Request{s.base_url() + kStatusPath, bearer()}),
-                   [&](std::exception_ptr e, Result r) { ok += (!e && r.has_value()); });
+    asio::co_spawn(
+        io_, client.get(Request{s.base_url() + kStatusPath, bearer()}),
+        [&](const std::exception_ptr& e, const Result& r) { ok += (!e && r.has_value()); });
   }
   io_.run();
   EXPECT_EQ(ok, 12);
