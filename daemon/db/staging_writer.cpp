@@ -5,9 +5,9 @@
 #include <libpq-fe.h>
 
 #include <algorithm>
-#include <stdexcept>
 #include <pqxx/largeobject>
 #include <pqxx/pqxx>
+#include <stdexcept>
 
 namespace partnersync::db {
 namespace {
@@ -55,8 +55,8 @@ class RawConnection : pqxx::largeobject {
     if (PQputCopyEnd(conn, failed) != 1 && failed == nullptr) failed = "ending COPY";
     std::string error;
     drain(conn, error, nullptr);
+    if (failed != nullptr && error.empty()) error = PQerrorMessage(conn);
     check(conn, failed != nullptr ? failed : "copying", error, "COPY ps_stage FROM STDIN");
-    if (failed != nullptr) throw pqxx::sql_error(PQerrorMessage(conn), "COPY ps_stage FROM STDIN");
   }
 
   // Runs `sql`, ';'-separated statements, and returns the first one's first row as text.
@@ -101,10 +101,11 @@ class RawConnection : pqxx::largeobject {
 void stage(pqxx::dbtransaction& tx, const TableLayout& layout, const std::string& copy_text,
            const std::string& before) {
   RawConnection::copy_in(tx,
-               before + "CREATE TEMP TABLE ps_stage ON COMMIT DROP AS SELECT " +
-                   join(tx, layout.columns) + " FROM " + quote_table(tx, layout.table) +
-                   " WITH NO DATA; COPY ps_stage (" + join(tx, layout.columns) + ") FROM STDIN",
-               copy_text);
+                         before + "CREATE TEMP TABLE ps_stage ON COMMIT DROP AS SELECT " +
+                             join(tx, layout.columns) + " FROM " + quote_table(tx, layout.table) +
+                             " WITH NO DATA; COPY ps_stage (" + join(tx, layout.columns) +
+                             ") FROM STDIN",
+                         copy_text);
 }
 
 // The staged rows, one per key (the last staged wins: ctid order is COPY order in a table
@@ -127,8 +128,7 @@ WriteCounts upsert(pqxx::dbtransaction& tx, const TableLayout& layout, std::int6
     new_values += (new_values.empty() ? "EXCLUDED." : ", EXCLUDED.") + q;
   }
   set += "last_changed_at = now()";
-  std::string sql = "WITH upserted AS (INSERT INTO " + quote_table(tx, layout.table) +
-                    " AS t (" +
+  std::string sql = "WITH upserted AS (INSERT INTO " + quote_table(tx, layout.table) + " AS t (" +
                     join(tx, layout.columns) + ") " + deduplicated(tx, layout) + " ON CONFLICT (" +
                     join(tx, layout.key) + ") DO ";
   if (changing.empty()) {

@@ -160,11 +160,6 @@ void throw_exception_from_error(const Error& error, const boost::source_location
   throw std::runtime_error(error.message);
 }
 
-// The system CA store. Where OpenSSL's default certificate directory holds hashed links
-// (Debian's /etc/ssl/certs, kept by ca-certificates), only that directory is registered: its
-// certificates are read one at a time as a verification needs them. The default bundle file
-// (~140 certificates, over 1 MiB once parsed and kept for the process's life) is loaded too
-// only when SSL_CERT_FILE names one or no such directory exists.
 namespace {
 
 // Beast's string_body, except that put() appends: string_body resizes (zero-filling the new
@@ -202,6 +197,11 @@ struct AppendedBody {
   };
 };
 
+// The system CA store. Where OpenSSL's default certificate directory holds hashed links
+// (Debian's /etc/ssl/certs, kept by ca-certificates), only that directory is registered: its
+// certificates are read one at a time as a verification needs them. The default bundle file
+// (~140 certificates, over 1 MiB once parsed and kept for the process's life) is loaded too
+// only when SSL_CERT_FILE names one or no such directory exists.
 void load_system_ca_store(ssl::context& context, error_code& ec) {
   const char* dir_env = std::getenv(X509_get_default_cert_dir_env());
   const std::string dirs = dir_env != nullptr ? dir_env : X509_get_default_cert_dir();

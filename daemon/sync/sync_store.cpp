@@ -243,9 +243,9 @@ db::WriteCounts SyncStore::commit(const db::TableLayout& layout, const std::stri
     riders.before_stage = "SELECT set_config('TimeZone', " + tx.quote(w.timezone) + ", true); ";
     if (w.window) {
       riders.after_merge = "SELECT sync.record_window(" + tx.quote(w.source) + ", " +
-                            tx.quote(w.stream) + ", " + tx.quote(format_day(w.window->from)) +
-                            "::date, " + tx.quote(format_day(w.window->to)) + "::date, " +
-                            std::to_string(rows) + "); ";
+                           tx.quote(w.stream) + ", " + tx.quote(format_day(w.window->from)) +
+                           "::date, " + tx.quote(format_day(w.window->to)) + "::date, " +
+                           std::to_string(rows) + "); ";
       if (w.backfill) {
         riders.after_merge +=
             "INSERT INTO sync.backfill_progress (source, stream, backfill_from, backfill_to, "
@@ -253,8 +253,7 @@ db::WriteCounts SyncStore::commit(const db::TableLayout& layout, const std::stri
             tx.quote(w.source) + ", " + tx.quote(w.stream) + ", " +
             tx.quote(format_day(w.backfill->from)) + "::date, " +
             tx.quote(format_day(w.backfill->to)) + "::date, " +
-            tx.quote(format_day(w.window->from)) + "::date, " +
-            tx.quote(format_day(w.window->to)) +
+            tx.quote(format_day(w.window->from)) + "::date, " + tx.quote(format_day(w.window->to)) +
             "::date) ON CONFLICT (source, stream, window_from) DO UPDATE SET window_to = "
             "EXCLUDED.window_to; ";
       }

@@ -208,6 +208,22 @@ class ScopedEnv {
   std::optional<std::string> old_;
 };
 
+TEST_F(HttpClientTest, UnreadableCaFileIsAnErrorAtStartNotAtTheFirstRequest) {
+  // The TLS context is otherwise made at the first https:// request; a configured ca_file
+  // makes it at once, so a wrong path stops the daemon before any sync starts.
+  auto options = fast_options();
+  options.ca_file = "/nonexistent/partnersync-ca.pem";
+  try {
+    Client client(io_.get_executor(), options);
+    FAIL() << "a client with an unreadable ca_file was created";
+  } catch (const std::runtime_error& e) {
+    EXPECT_NE(
+        std::string(e.what()).find("http.ca_file: cannot load /nonexistent/partnersync-ca.pem"),
+        std::string::npos)
+        << e.what();
+  }
+}
+
 TEST_F(HttpClientTest, SystemStoreAsDirectoryOfHashedLinksIsTrusted) {
   // The system store is read through its directory (certificates loaded as needed): a CA
   // found only there verifies the server, with no ca_file.
