@@ -98,6 +98,37 @@ inline void append_copy_escaped(std::string& out, std::string_view value) {
   }
 }
 
+// Writes `value` at `to` unchanged and returns the end of it. Typed values are a few to a few
+// dozen bytes: up to 32 move as two overlapping loads and stores, without a call to memcpy.
+inline char* copy_short(char* to, std::string_view value) {
+  const char* p = value.data();
+  const std::size_t n = value.size();
+  if (n >= 16 && n <= 32) {
+    std::array<char, 16> a, b;
+    std::memcpy(a.data(), p, 16);
+    std::memcpy(b.data(), p + n - 16, 16);
+    std::memcpy(to, a.data(), 16);
+    std::memcpy(to + n - 16, b.data(), 16);
+  } else if (n >= 8 && n < 16) {
+    std::array<char, 8> a, b;
+    std::memcpy(a.data(), p, 8);
+    std::memcpy(b.data(), p + n - 8, 8);
+    std::memcpy(to, a.data(), 8);
+    std::memcpy(to + n - 8, b.data(), 8);
+  } else if (n >= 4 && n < 8) {
+    std::array<char, 4> a, b;
+    std::memcpy(a.data(), p, 4);
+    std::memcpy(b.data(), p + n - 4, 4);
+    std::memcpy(to, a.data(), 4);
+    std::memcpy(to + n - 4, b.data(), 4);
+  } else if (n < 4) {
+    for (std::size_t i = 0; i < n; ++i) to[i] = p[i];
+  } else {
+    std::memcpy(to, p, n);
+  }
+  return to + n;
+}
+
 // Writes `value` escaped for COPY text format at `to`, which has room for 2 * value.size()
 // bytes, and returns the end of what it wrote.
 inline char* copy_escape_to(char* to, std::string_view value) {
@@ -106,9 +137,7 @@ inline char* copy_escape_to(char* to, std::string_view value) {
   while (p < end) {
     const char* run = p;
     p = detail::find_copy_special(p, end);
-    const auto n = static_cast<std::size_t>(p - run);
-    std::memcpy(to, run, n);
-    to += n;
+    to = copy_short(to, std::string_view(run, static_cast<std::size_t>(p - run)));
     if (p == end) break;
     *to++ = '\\';
     switch (*p) {

@@ -108,11 +108,10 @@ struct PathNode {
   mutable std::size_t hint = 0;
 };
 
-// How often each key has been seen in one response (the n of affiliate license keys): open
-// addressing over an arena of the keys, reused from parse to parse, so counting a record
-// allocates nothing. A slot is 8 bytes (hash tag, entry index) so the table stays in cache;
-// the entries are only read when a tag matches.
-class OrdinalCounter {
+// How often each key has been seen in one response: open addressing over an arena of the
+// keys, reused from parse to parse, so counting a key allocates nothing. A slot is 8 bytes
+// (hash tag, entry index); the entries are only read when a tag matches.
+class KeyCounts {
  public:
   void clear() {
     std::fill(slots_.begin(), slots_.end(), 0);
@@ -164,6 +163,88 @@ class OrdinalCounter {
   std::vector<std::uint64_t> slots_;
   std::vector<Entry> entries_;
   std::string arena_;
+};
+
+// The n of affiliate license keys: how often a (creation time, e-mail) pair has been seen in
+// one response. Responses list licenses in creation order (newest first in the documents'
+// examples), so while the times keep one direction, a pair's earlier occurrences all lie in
+// the current run of equal times, and counting looks at that run only: a few bytes that are
+// in cache, where a hash table over the whole response costs a cache miss per record. A time
+// that turns back, or a run longer than kRunLimit, moves every key seen so far into
+// KeyCounts, which counts the rest of the response. The counts are exact in any order; only
+// the cost depends on it.
+class OrdinalCounter {
+ public:
+  void clear() {
+    hashed_ = false;
+    started_ = false;
+    direction_ = 0;
+    time_.clear();
+    run_.clear();
+    seen_.clear();
+    seen_ends_.clear();
+    table_.clear();
+  }
+
+  // `key` is `time` + "|" + the e-mail: what the table counts once hashed.
+  int next(std::string_view time, std::string_view key) {
+    if (!hashed_) {
+      if (!started_ || time != time_) {
+        if (started_) {
+          const int direction = time < time_ ? -1 : 1;
+          if (direction_ == 0) direction_ = direction;
+          if (direction != direction_) return hash_all(key);
+        }
+        started_ = true;
+        time_.assign(time);
+        run_.clear();
+      }
+      for (auto& [offset, length, count] : run_) {
+        if (std::string_view(seen_).substr(offset, length) == key) {
+          remember(key);
+          return count++;
+        }
+      }
+      if (run_.size() == kRunLimit) return hash_all(key);
+      run_.push_back(RunEntry{seen_.size(), key.size(), 1});
+      remember(key);
+      return 0;
+    }
+    return table_.next(key);
+  }
+
+ private:
+  static constexpr std::size_t kRunLimit = 16;
+  struct RunEntry {
+    std::size_t offset, length;
+    int count;
+  };
+
+  void remember(std::string_view key) {
+    seen_.append(key);
+    seen_ends_.push_back(seen_.size());
+  }
+
+  int hash_all(std::string_view key) {
+    hashed_ = true;
+    std::size_t begin = 0;
+    for (const std::size_t end : seen_ends_) {
+      table_.next(std::string_view(seen_).substr(begin, end - begin));
+      begin = end;
+    }
+    seen_.clear();
+    seen_ends_.clear();
+    return table_.next(key);
+  }
+
+  bool hashed_ = false;
+  bool started_ = false;
+  int direction_ = 0;  // of the times: -1 newest first (as the documents' examples), 1 oldest
+  std::string time_;
+  std::vector<RunEntry> run_;
+  std::string seen_;                    // every key counted while not hashed, in order
+  std::vector<std::size_t> seen_ends_;  // where each ends in seen_
+  KeyCounts table_;
 };
 
 struct Cell {
@@ -405,6 +486,7 @@ struct RecordParser::Impl {
   std::string key_buffer;
   std::string row;             // one row's typed columns, escaped, before they join `out`
   std::vector<char> verbatim;  // per column: its values never need COPY escaping
+  std::vector<int> completed;  // columns write() sets: not from the record, or empty if missing
 
   explicit Impl(const StreamSpec& s) : spec(s) {
     columns = spec.columns;
@@ -441,6 +523,11 @@ struct RecordParser::Impl {
     }
     root.prepare();
     cells.resize(columns.size());
+    for (int i = 0; i < static_cast<int>(columns.size()); ++i) {
+      const auto& c = columns[i];
+      if ((c.origin != Origin::json && c.origin != Origin::derived) || c.missing_is_empty)
+        completed.push_back(i);
+    }
     for (const auto& c : columns) {
       // convert() lets only digits, signs, '.', 'e', '-', ':', ' ', 'T', "t"/"f" through for
       // these types: nothing COPY would have to escape.
@@ -539,7 +626,7 @@ struct RecordParser::Impl {
   // Completes `cells` (constants, context, derived key) and appends the row.
   void write(std::string_view raw, int tier_group, const ParseContext& context,
              ParseOutcome& outcome, std::string& out, int collect) {
-    for (std::size_t i = 0; i < columns.size(); ++i) {
+    for (const int i : completed) {
       const auto& c = columns[i];
       Cell& cell = cells[i];
       switch (c.origin) {
@@ -560,17 +647,15 @@ struct RecordParser::Impl {
       }
       if (cell.null && c.missing_is_empty) set_view(cell, "");
     }
-    for (const auto& constant : current_constants) {
-      for (std::size_t i = 0; i < columns.size(); ++i)
-        if (columns[i].name == constant.first) set_view(cells[i], constant.second);
-    }
+    for (const auto& [i, value] : endpoint_constants) set_view(cells[i], value);
     if (derived >= 0 && spec.key_derivation == KeyDerivation::affiliate_license_key) {
       key_buffer.clear();
       if (ts_column >= 0 && !cells[ts_column].null) key_buffer.append(cells[ts_column].text);
+      const std::size_t time_length = key_buffer.size();
       key_buffer.push_back('|');
       if (email_column >= 0 && !cells[email_column].null)
         key_buffer.append(cells[email_column].text);
-      const int n = ordinals.next(key_buffer);
+      const int n = ordinals.next(std::string_view(key_buffer).substr(0, time_length), key_buffer);
       char digits[16];
       const auto written = std::to_chars(digits, digits + sizeof digits, n).ptr;
       key_buffer.push_back('|');
@@ -595,11 +680,9 @@ struct RecordParser::Impl {
       const Cell& cell = cells[i];
       *to++ = '\t';
       if (cell.null) {
-        std::memcpy(to, kCopyNull.data(), kCopyNull.size());
-        to += kCopyNull.size();
+        to = copy_short(to, kCopyNull);
       } else if (verbatim[i]) {
-        std::memcpy(to, cell.text.data(), cell.text.size());
-        to += cell.text.size();
+        to = copy_short(to, cell.text);
       } else {
         to = copy_escape_to(to, cell.text);
       }
@@ -649,7 +732,7 @@ struct RecordParser::Impl {
     }
   }
 
-  std::vector<std::pair<std::string, std::string>> current_constants;
+  std::vector<std::pair<int, std::string>> endpoint_constants;  // (column, value) of this parse
 };
 
 RecordParser::RecordParser(const StreamSpec& spec) : impl_(std::make_unique<Impl>(spec)) {}
@@ -669,7 +752,10 @@ ParseOutcome RecordParser::parse(const std::string& body, const EndpointSpec& en
   out.reserve(out.size() + body.size() + body.size() / 2);
   ParseOutcome outcome;
   m.ordinals.clear();
-  m.current_constants = endpoint.constants;
+  m.endpoint_constants.clear();
+  for (const auto& [name, value] : endpoint.constants)
+    for (std::size_t i = 0; i < m.columns.size(); ++i)
+      if (m.columns[i].name == name) m.endpoint_constants.emplace_back(static_cast<int>(i), value);
   int collect_index = -1;
   for (std::size_t i = 0; i < m.columns.size(); ++i)
     if (!collect.empty() && m.columns[i].name == collect) collect_index = static_cast<int>(i);

@@ -61,6 +61,21 @@ TEST(CopyText, BytesAboveAsciiAndOtherControlsPassThrough) {
             reference(in));
 }
 
+TEST(CopyText, ShortCopiesMoveEveryByteInPlaceAndNoMore) {
+  // Each length through each of copy_short's ways (bytes, 4-, 8-, 16-byte halves, memcpy),
+  // with bytes that all differ so that a misplaced half shows, and guards around the target.
+  std::string source;
+  for (int i = 0; i < 80; ++i) source.push_back(static_cast<char>('!' + i));
+  for (std::size_t length = 0; length <= 70; ++length) {
+    const std::string_view in(source.data() + 3, length);
+    std::string to(length + 16, '#');
+    char* const end = copy_short(to.data() + 8, in);
+    ASSERT_EQ(end, to.data() + 8 + length) << "length " << length;
+    EXPECT_EQ(to, std::string(8, '#') + std::string(in) + std::string(8, '#'))
+        << "length " << length;
+  }
+}
+
 TEST(CopyText, RunsOfSpecialsAreEachEscaped) {
   std::string out;
   append_copy_escaped(out, "\\\\\t\t\n\r\\ end of a long enough run\\");

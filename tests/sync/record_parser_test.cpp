@@ -110,6 +110,36 @@ TEST(RecordParser, OrdinalsStayExactAcrossManyDistinctKeysAndResponses) {
   }
 }
 
+TEST(RecordParser, OrdinalsStayExactWhicheverWayTheTimesRun) {
+  // Counting looks only at the current run of equal times while the times keep one
+  // direction, and at every key seen once they turn back: both must give the same counts.
+  RecordParser parser(license_spec());
+  auto record = [](const std::string& time, const std::string& email) {
+    return R"({"client_email":")" + email + R"(","creation_timestamp":"2024-01-0)" + time +
+           R"( 00:00:00"})";
+  };
+  const std::vector<std::pair<std::string, std::string>> records = {
+      {"3", "a"}, {"3", "b"}, {"3", "a"}, {"2", "a"}, {"2", "a"},  // newest first, runs of 3 and 2
+      {"3", "a"}, {"1", "b"}, {"2", "a"}, {"3", "b"}, {"1", "b"},  // turned back: all keys count
+  };
+  const std::vector<int> expected = {0, 0, 1, 0, 1, 2, 0, 2, 1, 1};
+  std::string body = "{\"result\":[";
+  for (std::size_t i = 0; i < records.size(); ++i)
+    body += (i ? "," : "") + record(records[i].first, records[i].second);
+  body += "]}";
+  for (int response = 0; response < 2; ++response) {  // the second starts from zero again
+    std::string out;
+    parser.parse(body, kResult, {"s", "", ""}, out);
+    const auto rows = rows_of(out);
+    ASSERT_EQ(rows.size(), records.size());
+    for (std::size_t i = 0; i < records.size(); ++i) {
+      EXPECT_EQ(rows[i][2], "2024-01-0" + records[i].first + " 00:00:00|" + records[i].second +
+                                "|" + std::to_string(expected[i]))
+          << "record " << i;
+    }
+  }
+}
+
 TEST(RecordParser, DatetimesOutsideTheCalendarOrClockAreInvalid) {
   RecordParser parser(license_spec());
   const std::vector<std::pair<std::string, bool>> cases = {
