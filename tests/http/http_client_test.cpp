@@ -12,12 +12,14 @@
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/write.hpp>
 #include <cstdio>
 #include <cstdlib>
 #include <ctime>
 #include <filesystem>
 #include <mutex>
 #include <optional>
+#include <thread>
 
 #include "tests/sim/simulator.hpp"
 
@@ -153,6 +155,98 @@ TEST_F(HttpClientTest, ChunkedLargeBodyIsReadWhole) {
   EXPECT_GT(r->body.size(), 64u * 1024);
   EXPECT_EQ(r->body.back(), '}');
   EXPECT_GE(r->body.capacity(), r->body.size() + 64);
+}
+
+// One connection on a loopback port, answered with `response` written in the given pieces
+// (so that the header, the body and chunk boundaries straddle the client's reads), then closed.
+class RawServer {
+ public:
+  explicit RawServer(std::vector<std::string> pieces)
+      : acceptor_(io_, {asio::ip::make_address("127.0.0.1"), 0}),
+        thread_([this, pieces = std::move(pieces)] {
+          asio::ip::tcp::socket socket(io_);
+          acceptor_.accept(socket);
+          std::string request;
+          std::array<char, 4096> buf{};
+          while (request.find("\r\n\r\n") == std::string::npos)
+            request.append(buf.data(), socket.read_some(asio::buffer(buf)));
+          for (const auto& piece : pieces) {
+            asio::write(socket, asio::buffer(piece));
+            std::this_thread::sleep_for(2ms);
+          }
+          socket.shutdown(asio::ip::tcp::socket::shutdown_send);
+        }) {}
+  ~RawServer() { thread_.join(); }
+  RawServer(const RawServer&) = delete;
+  RawServer& operator=(const RawServer&) = delete;
+
+  std::string url() const {
+    return "http://127.0.0.1:" + std::to_string(acceptor_.local_endpoint().port()) + "/x";
+  }
+
+ private:
+  asio::io_context io_;
+  asio::ip::tcp::acceptor acceptor_;
+  std::thread thread_;
+};
+
+// A body of `n` bytes that differ from one position to the next.
+std::string patterned(std::size_t n) {
+  std::string out(n, '\0');
+  std::uint32_t x = 12345;
+  for (auto& c : out) {
+    x = x * 1103515245u + 12345u;
+    c = static_cast<char>('a' + (x >> 16) % 26);
+  }
+  return out;
+}
+
+TEST_F(HttpClientTest, BodiesLongerThanOneReadArriveExactlyInEachFraming) {
+  // 1 MiB + 3 bytes: several of the client's 256 KiB reads, never a whole number of them.
+  const std::string body = patterned((std::size_t{1} << 20) + 3);
+  auto options = fast_options();
+  options.retries = 0;
+  Client client(io_.get_executor(), options);
+
+  {  // Content-Length, the header and the first body bytes in one write
+    const std::string head = "HTTP/1.1 200 OK\r\nContent-Length: " + std::to_string(body.size()) +
+                             "\r\nConnection: close\r\n\r\n";
+    RawServer server({head + body.substr(0, 100), body.substr(100, 300000), body.substr(300100)});
+    auto r = get(client, server.url(), {});
+    ASSERT_TRUE(r.has_value()) << r.error().message;
+    EXPECT_TRUE(r->body == body) << "Content-Length body differs, " << r->body.size() << " bytes";
+    EXPECT_GE(r->body.capacity(), r->body.size() + 64);
+  }
+  {  // no length at all: the body ends where the server closes the connection
+    RawServer server({"HTTP/1.1 200 OK\r\nConnection: close\r\n\r\n", body.substr(0, 700000),
+                      body.substr(700000)});
+    auto r = get(client, server.url(), {});
+    ASSERT_TRUE(r.has_value()) << r.error().message;
+    EXPECT_TRUE(r->body == body) << "close-delimited body differs, " << r->body.size() << " bytes";
+  }
+  {  // chunked, in chunks of odd sizes, with a chunk extension, split mid-chunk-header
+    std::string wire = "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n";
+    for (std::size_t at = 0, size = 1; at < body.size(); at += size, size = size * 7 + 5) {
+      const std::string part = body.substr(at, size);
+      char length[32];
+      std::snprintf(length, sizeof length, "%zx", part.size());
+      wire += std::string(length) + (at == 0 ? ";ext=1" : "") + "\r\n" + part + "\r\n";
+    }
+    wire += "0\r\n\r\n";
+    const std::size_t cut = wire.find("\r\n", wire.size() / 2) + 1;  // between '\r' and '\n'
+    RawServer server({wire.substr(0, cut), wire.substr(cut)});
+    auto r = get(client, server.url(), {});
+    ASSERT_TRUE(r.has_value()) << r.error().message;
+    EXPECT_TRUE(r->body == body) << "chunked body differs, " << r->body.size() << " bytes";
+  }
+  {  // a Content-Length body cut short by the close is an error, not a short body
+    const std::string head = "HTTP/1.1 200 OK\r\nContent-Length: " + std::to_string(body.size()) +
+                             "\r\nConnection: close\r\n\r\n";
+    RawServer server({head + body.substr(0, 500000)});
+    auto r = get(client, server.url(), {});
+    ASSERT_FALSE(r.has_value());
+    EXPECT_EQ(r.error().kind, ErrorKind::protocol) << r.error().message;
+  }
 }
 
 TEST_F(HttpClientTest, HttpsWithCaFileSucceeds) {
