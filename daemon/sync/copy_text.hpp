@@ -98,33 +98,33 @@ inline void append_copy_escaped(std::string& out, std::string_view value) {
   }
 }
 
+namespace detail {
+// The n bytes at `p` (N <= n <= 2N) to `to` as two overlapping N-byte halves.
+template <std::size_t N>
+inline void copy_halves(char* to, const char* p, std::size_t n) {
+  std::array<char, N> head, tail;
+  std::memcpy(head.data(), p, N);
+  std::memcpy(tail.data(), p + n - N, N);
+  std::memcpy(to, head.data(), N);
+  std::memcpy(to + n - N, tail.data(), N);
+}
+}  // namespace detail
+
 // Writes `value` at `to` unchanged and returns the end of it. Typed values are a few to a few
 // dozen bytes: up to 32 move as two overlapping loads and stores, without a call to memcpy.
 inline char* copy_short(char* to, std::string_view value) {
   const char* p = value.data();
   const std::size_t n = value.size();
-  if (n >= 16 && n <= 32) {
-    std::array<char, 16> a, b;
-    std::memcpy(a.data(), p, 16);
-    std::memcpy(b.data(), p + n - 16, 16);
-    std::memcpy(to, a.data(), 16);
-    std::memcpy(to + n - 16, b.data(), 16);
-  } else if (n >= 8 && n < 16) {
-    std::array<char, 8> a, b;
-    std::memcpy(a.data(), p, 8);
-    std::memcpy(b.data(), p + n - 8, 8);
-    std::memcpy(to, a.data(), 8);
-    std::memcpy(to + n - 8, b.data(), 8);
-  } else if (n >= 4 && n < 8) {
-    std::array<char, 4> a, b;
-    std::memcpy(a.data(), p, 4);
-    std::memcpy(b.data(), p + n - 4, 4);
-    std::memcpy(to, a.data(), 4);
-    std::memcpy(to + n - 4, b.data(), 4);
-  } else if (n < 4) {
-    for (std::size_t i = 0; i < n; ++i) to[i] = p[i];
-  } else {
+  if (n > 32) {
     std::memcpy(to, p, n);
+  } else if (n >= 16) {
+    detail::copy_halves<16>(to, p, n);
+  } else if (n >= 8) {
+    detail::copy_halves<8>(to, p, n);
+  } else if (n >= 4) {
+    detail::copy_halves<4>(to, p, n);
+  } else {
+    for (std::size_t i = 0; i < n; ++i) to[i] = p[i];
   }
   return to + n;
 }
