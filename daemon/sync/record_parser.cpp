@@ -189,9 +189,10 @@ class OrdinalCounter {
   // `key` is `time` + "|" + the e-mail: what the table counts once hashed.
   int next(std::string_view time, std::string_view key) {
     if (!hashed_) {
-      if (!started_ || time != time_) {
+      const int order = started_ ? time.compare(time_) : 1;
+      if (order != 0) {
         if (started_) {
-          const int direction = time < time_ ? -1 : 1;
+          const int direction = order < 0 ? -1 : 1;
           if (direction_ == 0) direction_ = direction;
           if (direction != direction_) return hash_all(key);
         }
