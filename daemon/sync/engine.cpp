@@ -122,6 +122,12 @@ class Database {
   }
   SyncStore& store() { return *stores_.front(); }  // only before/after the io_context runs
 
+  // Closes the connections no window holds now; a later lease connects again.
+  void close_idle() {
+    std::lock_guard lock(mutex_);
+    for (SyncStore* store : free_) store->disconnect();
+  }
+
  private:
   struct Lease {
     explicit Lease(Database& d) : db(d) {
@@ -840,7 +846,10 @@ class SourceRunner {
     return it != config_.sync.stream_intervals.end() ? it->second : config_.sync.interval;
   }
 
-  void close_idle_connections() { client_.close_idle(); }
+  void close_idle_connections() {
+    client_.close_idle();
+    db_.close_idle();
+  }
 
  private:
   const config::Config& config_;
@@ -896,8 +905,9 @@ awaitable<void> daemon_loop(SourceRunner& runner, const config::Source& source,
     auto earliest = Clock::time_point::max();
     for (const auto& [stream, at] : next_due) earliest = std::min(earliest, at);
     if (!due.empty()) {
-      // A long sleep outlasts any server's keep-alive: close the connections now (their TLS
-      // state goes with them) and give the window buffers back, so an idle daemon stays small.
+      // A long sleep outlasts any server's keep-alive: close the HTTP connections now (their
+      // TLS state goes with them) and the database's (libpq's buffers, an idle backend on the
+      // server), and give the window buffers back, so an idle daemon stays small.
       if (earliest - Clock::now() > std::chrono::minutes(1)) runner.close_idle_connections();
       malloc_trim(0);
     }

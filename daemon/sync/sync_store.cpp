@@ -54,6 +54,8 @@ SyncStore::SyncStore(std::string database_url)
     : url_(std::move(database_url)), connection_(std::make_unique<Connection>()) {}
 SyncStore::~SyncStore() = default;
 
+void SyncStore::disconnect() { connection_->c.reset(); }
+
 pqxx::connection_base& SyncStore::connection() {
   if (!connection_->c || !connection_->c->is_open()) connection_->c = db::connect(url_);
   return *connection_->c;

@@ -54,6 +54,9 @@ class SyncStore {
 
   // Applies pending migrations (the daemon migrates at start).
   void migrate();
+  // Closes the connection (and frees libpq's buffers); the next call connects again. For a
+  // daemon's long sleep: no idle backend is held on the server meanwhile.
+  void disconnect();
 
   std::vector<DateRange> coverage(const std::string& source, const std::string& stream);
   // Windows an unfinished backfill of exactly `range` committed; progress of other ranges of

@@ -1,6 +1,6 @@
-// End-to-end daemon mode: a PostgreSQL restart under a running daemon is survived, and the
-// daemon stops promptly and cleanly on SIGTERM. Runs alone (RUN_SERIAL): it restarts the
-// cluster every other test uses.
+// End-to-end daemon mode: a PostgreSQL restart under a running daemon is survived, the daemon
+// holds no database connection while it sleeps, and it stops promptly and cleanly on SIGTERM.
+// Runs alone (RUN_SERIAL): it restarts the cluster every other test uses.
 #include <gtest/gtest.h>
 #include <signal.h>
 #include <unistd.h>
@@ -77,6 +77,40 @@ TEST(E2eDaemon, SurvivesPostgresRestartAndStopsOnSigterm) {
   ASSERT_TRUE(code.has_value()) << "still running 10 s after SIGTERM";
   EXPECT_EQ(*code, 0) << daemon.errors();
   EXPECT_LT(took, std::chrono::seconds(5));
+}
+
+TEST(E2eDaemon, HoldsNoDatabaseConnectionWhileSleepingUntilTheNextRun) {
+  const auto options = simulator_options(30);
+  sim::Simulator sim(options);
+  testing::TestDatabase db("e2e_daemon_idle");
+  ConfigSpec spec;
+  spec.database_url = db.url();
+  spec.base_url = sim.base_url();
+  spec.start_date = options.api.date_from;
+  spec.interval = "1h";  // the next run is more than a minute away after the first pass
+  spec.streams = {"affiliate_licenses", "earnings"};
+  ConfigFile config(spec);
+
+  Process daemon({"--config", config.path().string()});
+  ASSERT_TRUE(wait_for_succeeded_run(db.url(), "-infinity", std::chrono::seconds(20), daemon))
+      << "no first pass; stderr:\n"
+      << daemon.errors();
+  // The pass's backends leave pg_stat_activity once the daemon has closed its connections.
+  std::int64_t backends = -1;
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  while (backends != 0 && std::chrono::steady_clock::now() < deadline) {
+    backends = query_count(db.url(),
+                           "SELECT count(*) FROM pg_stat_activity WHERE datname = "
+                           "current_database() AND pid <> pg_backend_pid()");
+    if (backends != 0) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  EXPECT_EQ(backends, 0) << "the sleeping daemon still holds database connections";
+  ASSERT_TRUE(daemon.running()) << daemon.errors();
+
+  daemon.signal(SIGTERM);
+  const auto code = daemon.wait(std::chrono::seconds(10));
+  ASSERT_TRUE(code.has_value()) << "still running 10 s after SIGTERM";
+  EXPECT_EQ(*code, 0) << daemon.errors();
 }
 
 }  // namespace
