@@ -33,6 +33,18 @@ bool wait_for_succeeded_run(const std::string& url, const std::string& since,
   return false;
 }
 
+ConfigSpec daemon_spec(const testing::TestDatabase& db, const sim::Simulator& sim,
+                       const sim::SimOptions& options, std::string interval,
+                       std::vector<std::string> streams) {
+  ConfigSpec spec;
+  spec.database_url = db.url();
+  spec.base_url = sim.base_url();
+  spec.start_date = options.api.date_from;
+  spec.interval = std::move(interval);
+  spec.streams = std::move(streams);
+  return spec;
+}
+
 TEST(E2eDaemon, SurvivesPostgresRestartAndStopsOnSigterm) {
   const char* bindir = std::getenv("PARTNERSYNC_PG_BINDIR");
   const char* datadir = std::getenv("PARTNERSYNC_PG_DATADIR");
@@ -43,13 +55,8 @@ TEST(E2eDaemon, SurvivesPostgresRestartAndStopsOnSigterm) {
   const auto options = simulator_options(30);
   sim::Simulator sim(options);
   testing::TestDatabase db("e2e_daemon");
-  ConfigSpec spec;
-  spec.database_url = db.url();
-  spec.base_url = sim.base_url();
-  spec.start_date = options.api.date_from;
-  spec.interval = "2s";
-  spec.streams = {"affiliate_licenses", "affiliate_history", "earnings", "stats"};
-  ConfigFile config(spec);
+  ConfigFile config(daemon_spec(db, sim, options, "2s",
+                                {"affiliate_licenses", "affiliate_history", "earnings", "stats"}));
 
   Process daemon({"--config", config.path().string()});
   ASSERT_TRUE(wait_for_succeeded_run(db.url(), "-infinity", std::chrono::seconds(20), daemon))
@@ -83,13 +90,8 @@ TEST(E2eDaemon, HoldsNoDatabaseConnectionWhileSleepingUntilTheNextRun) {
   const auto options = simulator_options(30);
   sim::Simulator sim(options);
   testing::TestDatabase db("e2e_daemon_idle");
-  ConfigSpec spec;
-  spec.database_url = db.url();
-  spec.base_url = sim.base_url();
-  spec.start_date = options.api.date_from;
-  spec.interval = "1h";  // the next run is more than a minute away after the first pass
-  spec.streams = {"affiliate_licenses", "earnings"};
-  ConfigFile config(spec);
+  // 1h: after the first pass the next run is more than a minute away.
+  ConfigFile config(daemon_spec(db, sim, options, "1h", {"affiliate_licenses", "earnings"}));
 
   Process daemon({"--config", config.path().string()});
   ASSERT_TRUE(wait_for_succeeded_run(db.url(), "-infinity", std::chrono::seconds(20), daemon))
