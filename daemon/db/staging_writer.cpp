@@ -54,35 +54,41 @@ class RawConnection : pqxx::largeobject {
         failed = "sending COPY data";
     }
     if (PQputCopyEnd(conn, failed) != 1 && failed == nullptr) failed = "ending COPY";
-    std::string error;
-    drain(conn, error, nullptr);
+    std::string error, sqlstate;
+    drain(conn, error, sqlstate, nullptr);
     if (failed != nullptr && error.empty()) error = PQerrorMessage(conn);
-    check(conn, failed != nullptr ? failed : "copying", error, "COPY ps_stage FROM STDIN");
+    check(conn, failed != nullptr ? failed : "copying", error, sqlstate,
+          "COPY ps_stage FROM STDIN");
   }
 
   // Runs `sql`, ';'-separated statements, and returns the first one's first row as text.
   static std::vector<std::string> first_row(pqxx::dbtransaction& tx, const std::string& sql) {
     PGconn* const conn = raw_connection(tx);
-    std::string error;
+    std::string error, sqlstate;
     std::vector<std::string> row;
     if (PQsendQuery(conn, sql.c_str()) != 1) {
       error = PQerrorMessage(conn);
     } else {
-      drain(conn, error, &row);
+      drain(conn, error, sqlstate, &row);
     }
-    check(conn, "running a statement", error, sql);
+    check(conn, "running a statement", error, sqlstate, sql);
     return row;
   }
 
  private:
   // Reads results until libpq has none left (so the connection is ready for the next
-  // statement), keeping the first error and, when asked, the first result's first row.
-  static void drain(PGconn* conn, std::string& error, std::vector<std::string>* row) {
+  // statement), keeping the first error with its SQLSTATE (the engine's failure policy
+  // decides by it: failure_policy.cpp) and, when asked, the first result's first row.
+  static void drain(PGconn* conn, std::string& error, std::string& sqlstate,
+                    std::vector<std::string>* row) {
     bool first = true;
     while (PGresult* result = PQgetResult(conn)) {
       const auto status = PQresultStatus(result);
-      if (status != PGRES_COMMAND_OK && status != PGRES_TUPLES_OK && error.empty())
+      if (status != PGRES_COMMAND_OK && status != PGRES_TUPLES_OK && error.empty()) {
         error = PQresultErrorMessage(result);
+        const char* state = PQresultErrorField(result, PG_DIAG_SQLSTATE);
+        if (state != nullptr) sqlstate = state;
+      }
       if (row != nullptr && first && status == PGRES_TUPLES_OK && PQntuples(result) > 0)
         for (int i = 0; i < PQnfields(result); ++i) row->emplace_back(PQgetvalue(result, 0, i));
       first = false;
@@ -91,11 +97,12 @@ class RawConnection : pqxx::largeobject {
   }
 
   static void check(PGconn* conn, const char* doing, const std::string& error,
-                    const std::string& query) {
+                    const std::string& sqlstate, const std::string& query) {
     if (PQstatus(conn) != CONNECTION_OK)
       throw pqxx::broken_connection(std::string("connection lost while ") + doing + ": " +
                                     PQerrorMessage(conn));
-    if (!error.empty()) throw pqxx::sql_error(error, query);
+    if (!error.empty())
+      throw pqxx::sql_error(error, query, sqlstate.empty() ? nullptr : sqlstate.c_str());
   }
 };
 

@@ -9,11 +9,15 @@
 
 #include <algorithm>
 #include <boost/asio/as_tuple.hpp>
+#include <boost/asio/bind_cancellation_slot.hpp>
+#include <boost/asio/cancellation_signal.hpp>
+#include <boost/asio/co_spawn.hpp>
 #include <boost/asio/experimental/awaitable_operators.hpp>
 #include <boost/asio/experimental/concurrent_channel.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/ssl.hpp>
 #include <boost/asio/steady_timer.hpp>
+#include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
@@ -21,6 +25,7 @@
 #include <cctype>
 #include <cstdlib>
 #include <filesystem>
+#include <list>
 #include <map>
 #include <mutex>
 #include <optional>
@@ -247,6 +252,10 @@ struct Client::Impl {
   std::mutex mutex;  // guards everything below
   std::map<std::string, std::vector<std::unique_ptr<Connection>>> idle;
   std::set<std::string> warned_plain_hosts;
+  // The get() calls in flight, each with the signal that cancels it (cancel()); touched only
+  // on the client's executor.
+  std::list<asio::cancellation_signal*> in_flight;
+  bool cancelled = false;
   Clock::time_point next_start{};
   std::mt19937_64 random_engine{std::random_device{}()};
 
@@ -621,6 +630,8 @@ struct Client::Impl {
   }
 
   asio::awaitable<Result> get(Request request) {
+    // Cancelled operations answer operation_aborted as values, which become ErrorKind::cancelled.
+    co_await asio::this_coro::throw_if_cancelled(false);
     const std::string shown = obs::redact(request.url);
     const auto url = parse_url(request.url);
     if (!url) {
@@ -690,7 +701,26 @@ Client::Client(boost::asio::any_io_executor executor, ClientOptions options)
 Client::~Client() = default;
 
 boost::asio::awaitable<Result> Client::get(Request request) {
-  co_return co_await impl_->get(std::move(request));
+  Impl& impl = *impl_;
+  if (impl.cancelled) {
+    co_return impl.make_error(ErrorKind::cancelled, 0, 0, obs::redact(request.url), "cancelled");
+  }
+  // Each get() runs as its own coroutine with a cancellation slot, so cancel() reaches the
+  // operation it waits on, whichever it is: a slot, the pacing or backoff timer, a socket.
+  asio::cancellation_signal signal;
+  const auto entry = impl.in_flight.insert(impl.in_flight.end(), &signal);
+  auto operation = asio::co_spawn(
+      impl.executor, impl.get(std::move(request)),
+      asio::bind_cancellation_slot(signal.slot(), asio::as_tuple(asio::use_awaitable)));
+  auto [error, result] = co_await std::move(operation);
+  impl.in_flight.erase(entry);
+  if (error) std::rethrow_exception(error);
+  co_return std::move(result);
+}
+
+void Client::cancel() {
+  impl_->cancelled = true;
+  for (auto* signal : impl_->in_flight) signal->emit(asio::cancellation_type::terminal);
 }
 
 const ClientCounters& Client::counters() const { return impl_->counters; }

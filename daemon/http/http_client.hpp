@@ -111,6 +111,10 @@ class Client {
   // about to sleep longer than any server keeps an idle connection open.
   void close_idle();
 
+  // Ends every get() in flight with ErrorKind::cancelled, and every later one at once: for
+  // shutdown. Call it on the client's executor.
+  void cancel();
+
  private:
   struct Impl;
   std::unique_ptr<Impl> impl_;

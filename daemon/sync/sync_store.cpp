@@ -5,17 +5,27 @@
 
 #include <spdlog/spdlog.h>
 
+#include <condition_variable>
+#include <mutex>
 #include <pqxx/pqxx>
-#include <thread>
 
 #include "daemon/db/database.hpp"
 #include "daemon/db/migrator.hpp"
+#include "daemon/db/window_transaction.hpp"
 #include "daemon/obs/redact.hpp"
+#include "daemon/sync/failure_policy.hpp"
 
 namespace partnersync::sync {
 namespace {
 
 constexpr int kReconnectAttempts = 8;
+
+// One process syncs a source at a time (issue 10): a session advisory lock per source, held
+// for a pass. The two-key form keeps it apart from the migrator's and sync.record_window's.
+constexpr std::string_view kSourceLock =
+    "SELECT pg_try_advisory_lock(hashtext('partnersync.source'), hashtext($1))";
+constexpr std::string_view kSourceUnlock =
+    "SELECT pg_advisory_unlock(hashtext('partnersync.source'), hashtext($1))";
 
 Day parse_day(const std::string& text) {
   int y = 0;
@@ -66,19 +76,33 @@ auto SyncStore::with_reconnect(const char* what, F&& work) {
   for (int attempt = 1;; ++attempt) {
     try {
       return work(connection());
-    } catch (const pqxx::broken_connection& e) {
-      connection_->c.reset();
+    } catch (const std::exception& e) {
+      // Only what the failure policy calls transient (a lost connection, a serialization
+      // failure, a deadlock, an unknown COMMIT outcome) or an unreachable server is retried;
+      // every unit of work here is idempotent, so running it again is safe.
+      const Failure failure = classify(e);
+      if (failure.kind != FailureKind::transient && failure.kind != FailureKind::database_down)
+        throw;
+      if (dynamic_cast<const pqxx::broken_connection*>(&e) != nullptr ||
+          dynamic_cast<const pqxx::in_doubt_error*>(&e) != nullptr ||
+          failure.kind == FailureKind::database_down)
+        connection_->c.reset();
       if (attempt >= kReconnectAttempts) {
-        throw db::DatabaseUnavailable(std::string("database connection lost during ") + what +
-                                      ": " + obs::redact(e.what()));
+        if (failure.kind == FailureKind::database_down) throw;
+        throw db::DatabaseUnavailable(std::string("database failed during ") + what + " " +
+                                      std::to_string(attempt) + " times: " + failure.reason);
       }
-    } catch (const db::DatabaseUnavailable& e) {
-      connection_->c.reset();
-      if (attempt >= kReconnectAttempts) throw;
-      spdlog::warn("{} (attempt {}/{})", e.what(), attempt, kReconnectAttempts);
+      spdlog::warn("database: {} during {} (attempt {}/{}), retrying", failure.reason, what,
+                   attempt, kReconnectAttempts);
     }
-    // 0.5, 1, 2, 4, 4, ... seconds: a PostgreSQL restart takes a few seconds.
-    std::this_thread::sleep_for(std::chrono::milliseconds(500 << std::min(attempt - 1, 3)));
+    // 0.5, 1, 2, 4, 4, ... seconds: a PostgreSQL restart takes a few seconds. Shutdown ends
+    // the wait at once.
+    std::mutex mutex;
+    std::unique_lock lock(mutex);
+    std::condition_variable_any().wait_for(
+        lock, stop_, std::chrono::milliseconds(500 << std::min(attempt - 1, 3)),
+        [] { return false; });
+    if (stop_.stop_requested()) throw SyncError(FailureKind::cancelled, "cancelled by shutdown");
   }
 }
 
@@ -233,42 +257,31 @@ void SyncStore::record_outcome(const std::string& source, const std::string& str
 
 db::WriteCounts SyncStore::commit(const db::TableLayout& layout, const std::string& copy_text,
                                   std::int64_t rows, const WindowCommit& w) {
+  db::WindowRecord record{w.source, w.stream, w.timezone, std::nullopt, std::nullopt};
+  if (w.window) record.window = db::DayRange{format_day(w.window->from), format_day(w.window->to)};
+  if (w.backfill)
+    record.backfill = db::DayRange{format_day(w.backfill->from), format_day(w.backfill->to)};
   return with_reconnect("writing a window", [&](pqxx::connection_base& c) {
-    pqxx::work tx(c);
-    // Upstream datetimes carry no offset: PostgreSQL reads them in the source's zone, with the
-    // system tz database (DST included). This and the window's bookkeeping ride along with
-    // the staging and merge statements (values quoted by libpq, none from upstream), so a
-    // window is BEGIN, stage + COPY, merge, COMMIT: four round trips. The bookkeeping comes
-    // after the merge: sync.record_window's lock, held to COMMIT, must not serialise the
-    // merges of windows committing on other connections.
-    db::Riders riders;
-    riders.before_stage = "SELECT set_config('TimeZone', " + tx.quote(w.timezone) + ", true); ";
-    if (w.window) {
-      riders.after_merge = "SELECT sync.record_window(" + tx.quote(w.source) + ", " +
-                           tx.quote(w.stream) + ", " + tx.quote(format_day(w.window->from)) +
-                           "::date, " + tx.quote(format_day(w.window->to)) + "::date, " +
-                           std::to_string(rows) + "); ";
-      if (w.backfill) {
-        riders.after_merge +=
-            "INSERT INTO sync.backfill_progress (source, stream, backfill_from, backfill_to, "
-            "window_from, window_to) VALUES (" +
-            tx.quote(w.source) + ", " + tx.quote(w.stream) + ", " +
-            tx.quote(format_day(w.backfill->from)) + "::date, " +
-            tx.quote(format_day(w.backfill->to)) + "::date, " +
-            tx.quote(format_day(w.window->from)) + "::date, " + tx.quote(format_day(w.window->to)) +
-            "::date) ON CONFLICT (source, stream, window_from) DO UPDATE SET window_to = "
-            "EXCLUDED.window_to; ";
-      }
-    }
-    db::WriteCounts counts;
-    if (rows > 0) {
-      counts = db::write_rows(tx, layout, copy_text, rows, w.source, riders);
-    } else {
-      tx.exec(riders.before_stage + riders.after_merge);
-    }
-    tx.commit();
-    return counts;
+    return db::commit_window(c, layout, copy_text, rows, record);
   });
+}
+
+bool SyncStore::try_lock_source(const std::string& source) {
+  return with_reconnect("taking the source lock", [&](pqxx::connection_base& c) {
+    pqxx::nontransaction tx(c);
+    return tx.exec_params1(std::string(kSourceLock), source)[0].as<bool>();
+  });
+}
+
+void SyncStore::unlock_source(const std::string& source) {
+  // A lost connection released the lock already: nothing to retry.
+  if (!connection_->c || !connection_->c->is_open()) return;
+  try {
+    pqxx::nontransaction tx(*connection_->c);
+    tx.exec_params(std::string(kSourceUnlock), source);
+  } catch (const pqxx::broken_connection&) {
+    connection_->c.reset();
+  }
 }
 
 void SyncStore::quarantine(const std::string& source, const std::string& stream,

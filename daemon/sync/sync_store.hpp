@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <memory>
 #include <optional>
+#include <stop_token>
 #include <string>
 #include <vector>
 
@@ -78,6 +79,14 @@ class SyncStore {
   db::WriteCounts commit(const db::TableLayout& layout, const std::string& copy_text,
                          std::int64_t rows, const WindowCommit& commit);
 
+  // The per-source lock of a pass (a session advisory lock on this store's connection): false
+  // when another process holds it.
+  bool try_lock_source(const std::string& source);
+  void unlock_source(const std::string& source);
+
+  // Retries wait on this token: a stop request ends them with SyncError(cancelled).
+  void set_stop_token(std::stop_token stop) { stop_ = std::move(stop); }
+
   void quarantine(const std::string& source, const std::string& stream, std::int64_t run_id,
                   const std::string& url, unsigned http_status, const std::string& reason,
                   const std::string& body);
@@ -90,6 +99,7 @@ class SyncStore {
   std::string url_;
   struct Connection;
   std::unique_ptr<Connection> connection_;
+  std::stop_token stop_;
 };
 
 }  // namespace partnersync::sync

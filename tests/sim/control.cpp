@@ -26,9 +26,10 @@ Fault::Kind parse_kind(std::string_view kind) {
   if (kind == "stall_body") return Fault::Kind::stall_body;
   if (kind == "close_mid_body") return Fault::Kind::close_mid_body;
   if (kind == "invalid_json") return Fault::Kind::invalid_json;
+  if (kind == "body") return Fault::Kind::body;
   throw std::invalid_argument(
       "fault field 'kind' must be one of status, delay, stall_body, "
-      "close_mid_body, invalid_json; got '" +
+      "close_mid_body, invalid_json, body; got '" +
       std::string(kind) + "'");
 }
 
@@ -101,9 +102,14 @@ Fault parse_fault(std::string_view json) {
         if (value.get_int64().get(ms) || ms < 0 || ms > 3'600'000)
           throw bad(key, "an integer from 0 to 3600000");
         fault.delay = std::chrono::milliseconds(ms);
+      } else if (key == "body") {
+        std::string_view text;
+        if (value.get_string().get(text)) throw bad(key, "a string");
+        fault.body = std::string(text);
       } else {
-        throw std::invalid_argument("unknown fault field '" + std::string(key) +
-                                    "' (known: path, count, kind, status, retry_after, delay_ms)");
+        throw std::invalid_argument(
+            "unknown fault field '" + std::string(key) +
+            "' (known: path, count, kind, status, retry_after, delay_ms, body)");
       }
     }
   } catch (const simdjson::simdjson_error&) {

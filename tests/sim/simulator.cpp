@@ -260,7 +260,10 @@ struct Simulator::Impl {
     const Fault::Kind kind = ticket.fault ? ticket.fault->kind : Fault::Kind::status;
 
     api::ApiResponse api_response;
-    if (ticket.fault && kind == Fault::Kind::status) {
+    if (ticket.fault && kind == Fault::Kind::body) {
+      api_response.status = 200;
+      api_response.body = ticket.fault->body;
+    } else if (ticket.fault && kind == Fault::Kind::status) {
       api_response.status = ticket.fault->status;
       api_response.body = fault_body(ticket.fault->status);
       if (!ticket.fault->retry_after.empty())

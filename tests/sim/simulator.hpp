@@ -17,7 +17,7 @@ namespace partnersync::sim {
 // One injected misbehaviour. Faults are consumed in the order added by the next `count`
 // requests whose path matches.
 struct Fault {
-  enum class Kind { status, delay, stall_body, close_mid_body, invalid_json };
+  enum class Kind { status, delay, stall_body, close_mid_body, invalid_json, body };
   std::string path;  // exact request path without query; "" = every path
   int count = 1;
   Kind kind = Kind::status;
@@ -25,6 +25,8 @@ struct Fault {
   std::string retry_after;  // Retry-After header value, "" = none
   // delay: before answering; stall_body: pause after the first half of the body.
   std::chrono::milliseconds delay{0};
+  // body: answered with status 200 instead of what the API would answer (hostile values).
+  std::string body;
 };
 
 struct LoggedRequest {

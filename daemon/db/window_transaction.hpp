@@ -1,0 +1,37 @@
+// The transaction of one window, in one place: BEGIN, stage + COPY, merge (the history
+// triggers run inside it), the sync.windows and backfill bookkeeping, COMMIT.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+
+#include "daemon/db/staging_writer.hpp"
+
+namespace pqxx {
+class connection_base;
+}
+
+namespace partnersync::db {
+
+struct DayRange {
+  std::string from;  // "YYYY-MM-DD", inclusive
+  std::string to;
+};
+
+struct WindowRecord {
+  std::string source;
+  std::string stream;
+  std::string timezone;              // how upstream datetimes without offset are read
+  std::optional<DayRange> window;    // recorded in sync.windows when set
+  std::optional<DayRange> backfill;  // recorded in sync.backfill_progress when set
+};
+
+// Writes `rows` COPY lines of `copy_text` into layout.table and records the window, all in one
+// transaction: either everything is committed or nothing is. Throws what libpqxx throws; the
+// engine's failure policy classifies it.
+WriteCounts commit_window(pqxx::connection_base& connection, const TableLayout& layout,
+                          const std::string& copy_text, std::int64_t rows,
+                          const WindowRecord& record);
+
+}  // namespace partnersync::db

@@ -1,0 +1,72 @@
+// Jitter (+-10%) keeps many streams and sources from firing together; a database outage is
+// retried with backoff (5 s doubling to the stream interval, at most 5 minutes).
+#include "daemon/sync/scheduler.hpp"
+
+#include <malloc.h>
+#include <spdlog/spdlog.h>
+
+#include <map>
+#include <random>
+#include <set>
+
+#include "daemon/sync/source_runner.hpp"
+#include "daemon/sync/store_pool.hpp"
+
+namespace partnersync::sync {
+
+namespace {
+using Clock = std::chrono::steady_clock;
+constexpr auto kOutageRetryFirst = std::chrono::seconds(5);
+constexpr auto kOutageRetryMax = std::chrono::seconds(300);
+}  // namespace
+
+boost::asio::awaitable<void> run_on_schedule(SourceRunner& runner, StorePool& stores) {
+  const config::Source& source = runner.source();
+  Cancellation& cancel = runner.cancellation();
+  std::map<std::string, Clock::time_point> next_due;
+  std::mt19937_64 random(std::random_device{}());
+  for (const auto& s : source.streams) next_due[s] = Clock::now();
+  std::chrono::seconds outage_wait = kOutageRetryFirst;
+  while (!cancel.requested()) {
+    std::set<std::string> due;
+    const auto now = Clock::now();
+    for (const auto& [stream, at] : next_due)
+      if (at <= now) due.insert(stream);
+    if (!due.empty()) {
+      const PassOutcome outcome = co_await runner.pass(due);
+      if (outcome == PassOutcome::cancelled) break;
+      if (outcome == PassOutcome::database_down) {
+        // The streams stay due: the pass runs again as soon as the database is back.
+        spdlog::warn("source {}: database unavailable, next attempt in {}s", source.name,
+                     outage_wait.count());
+        if (!co_await sleep_for(cancel, outage_wait)) break;
+        outage_wait = std::min(outage_wait * 2, kOutageRetryMax);
+        continue;
+      }
+      outage_wait = kOutageRetryFirst;
+      for (const auto& stream : due) {
+        const auto interval = runner.interval_of(stream);
+        std::uniform_real_distribution<double> jitter(0.9, 1.1);
+        next_due[stream] =
+            Clock::now() +
+            std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(
+                static_cast<double>(interval.count()) * jitter(random)));
+      }
+    }
+    auto earliest = Clock::time_point::max();
+    for (const auto& [stream, at] : next_due) earliest = std::min(earliest, at);
+    if (!due.empty()) {
+      // A long sleep outlasts any server's keep-alive: close the HTTP connections now (their
+      // TLS state goes with them) and the database's (libpq's buffers, an idle backend on the
+      // server), and give the window buffers back, so an idle daemon stays small.
+      if (earliest - Clock::now() > std::chrono::minutes(1)) {
+        runner.close_idle_connections();
+        stores.close_idle();
+      }
+      malloc_trim(0);
+    }
+    if (!co_await sleep_for(cancel, earliest - Clock::now())) break;
+  }
+}
+
+}  // namespace partnersync::sync

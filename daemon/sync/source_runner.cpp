@@ -1,0 +1,314 @@
+// The one place a stream run's outcome is decided and recorded: every failure reaches
+// run_stream as a value or a SyncError and is classified by failure_policy.hpp.
+#include "daemon/sync/source_runner.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <map>
+
+#include "daemon/sync/failure_policy.hpp"
+#include "daemon/sync/progress.hpp"
+#include "daemon/sync/store_pool.hpp"
+#include "daemon/sync/stream_modes.hpp"
+
+namespace partnersync::sync {
+namespace {
+
+namespace asio = boost::asio;
+using asio::awaitable;
+
+// A stream that answered 403 "not applicable" is asked again after this long.
+constexpr auto kNotApplicableRetry = std::chrono::hours(24 * 7);
+// How often a pass asks again for a source another process holds.
+constexpr auto kLockRetry = std::chrono::seconds(5);
+
+http::ClientOptions client_options(const config::Config& config) {
+  http::ClientOptions o;
+  o.request_timeout = std::chrono::duration_cast<std::chrono::milliseconds>(config.http.timeout);
+  o.idle_timeout = std::min(o.request_timeout, std::chrono::milliseconds(15'000));
+  o.connect_timeout = std::min(o.request_timeout, std::chrono::milliseconds(10'000));
+  o.retries = config.http.retries;
+  o.ca_file = config.http.ca_file;
+  o.max_body_bytes = config.http.max_body_bytes;
+  o.max_in_flight = config.sync.concurrency;
+  o.rate_limit = config.http.rate_limit;
+  return o;
+}
+
+std::string_view outcome_word(RunStatus status) {
+  switch (status) {
+    case RunStatus::succeeded:
+      return "synced";
+    case RunStatus::not_applicable:
+      return "not applicable";
+    case RunStatus::cancelled:
+      return "cancelled";
+    case RunStatus::failed:
+      return "failed";
+  }
+  return "failed";
+}
+
+}  // namespace
+
+SourceRunner::SourceRunner(const config::Config& config, const config::Source& source,
+                           StorePool& stores, Progress& progress, const RunRequest& request,
+                           asio::any_io_executor ex)
+    : config_(config),
+      source_(source),
+      stores_(stores),
+      progress_(progress),
+      request_(request),
+      client_(std::move(ex), client_options(config)),
+      requester_(source, client_),
+      context_{config, source, requester_, stores, cancel_, progress} {}
+
+void SourceRunner::cancel() {
+  cancel_.request();
+  client_.cancel();
+}
+
+void SourceRunner::close_idle_connections() { client_.close_idle(); }
+
+std::chrono::seconds SourceRunner::interval_of(const std::string& stream) const {
+  const auto it = config_.sync.stream_intervals.find(stream);
+  return it != config_.sync.stream_intervals.end() ? it->second : config_.sync.interval;
+}
+
+bool SourceRunner::selected(const std::string& stream) const {
+  // A stream outside the catalog (liveagent variation_addons) is an internal child: it runs
+  // whenever its parent is selected.
+  if (!connectors::is_known_stream(source_.kind, stream)) {
+    const StreamSpec* spec = find_stream_spec(source_.kind, stream);
+    return spec != nullptr && !spec->parent.empty() && selected(spec->parent);
+  }
+  if (std::find(source_.streams.begin(), source_.streams.end(), stream) == source_.streams.end())
+    return false;
+  return request_.streams.empty() || std::find(request_.streams.begin(), request_.streams.end(),
+                                               stream) != request_.streams.end();
+}
+
+// The column a stream must collect: its detail key, or what a selected child needs.
+std::string SourceRunner::collect_column_for(const StreamSpec& spec) const {
+  if (!spec.details.empty()) return spec.details.front().key_column;
+  for (const auto& other : stream_specs(source_.kind))
+    if (other.parent == spec.name && selected(other.name)) return other.parent_key;
+  return {};
+}
+
+awaitable<bool> SourceRunner::lock_source() {
+  const std::string source = source_.name;
+  for (;;) {
+    auto take = [source](SyncStore& s) { return s.try_lock_source(source); };
+    if (co_await stores_.run_on_lock_store(std::move(take))) {
+      stores_.lock_taken();
+      if (told_locked_) spdlog::info("source {}: the other process is done, syncing", source);
+      told_locked_ = false;
+      co_return true;
+    }
+    if (!told_locked_) {
+      spdlog::warn(
+          "source {}: another partnersync process is syncing this source; waiting for it to "
+          "finish",
+          source);
+      told_locked_ = true;
+    }
+    if (!co_await sleep_for(cancel_, kLockRetry)) co_return false;
+  }
+}
+
+awaitable<void> SourceRunner::unlock_source() {
+  const std::string source = source_.name;
+  auto release = [source](SyncStore& s) {
+    s.unlock_source(source);
+    return 0;
+  };
+  stores_.lock_released();
+  co_await stores_.run_on_lock_store(std::move(release));
+}
+
+awaitable<void> SourceRunner::close_orphaned_runs() {
+  if (orphaned_runs_.empty()) co_return;
+  auto runs = orphaned_runs_;
+  auto close = [runs](SyncStore& s) {
+    for (const auto id : runs)
+      s.finish_run(id, RunTotals{}, RunStatus::failed,
+                   "the database became unreachable before the run finished");
+    return 0;
+  };
+  co_await stores_.run(std::move(close));
+  orphaned_runs_.clear();
+}
+
+awaitable<PassOutcome> SourceRunner::pass(const std::set<std::string>& due) {
+  std::exception_ptr error;
+  bool locked = false;
+  bool ok = true;
+  try {
+    locked = co_await lock_source();
+    if (!locked) co_return PassOutcome::cancelled;
+    co_await close_orphaned_runs();
+    std::map<std::string, std::vector<std::string>> keys_by_parent;
+    for (const auto& spec : stream_specs(source_.kind)) {
+      if (!selected(spec.name)) continue;
+      // A child stream runs whenever its parent ran in this pass: it needs the parent's keys.
+      const bool parent_ran = !spec.parent.empty() && keys_by_parent.count(spec.parent) > 0;
+      if (!due.count(spec.name) && !parent_ran) continue;
+      if (cancel_.requested()) break;
+      StreamRun run(spec);
+      run.collect = collect_column_for(spec);
+      const RunStatus status = co_await run_stream(run, keys_by_parent);
+      ok = ok && (status == RunStatus::succeeded || status == RunStatus::not_applicable);
+      if (!run.collect.empty()) keys_by_parent[spec.name] = std::move(run.keys);
+    }
+  } catch (const std::exception&) {
+    error = std::current_exception();
+  }
+  if (locked) {
+    try {
+      co_await unlock_source();
+    } catch (const std::exception& e) {
+      // The lock went with its connection.
+      spdlog::debug("source {}: releasing the source lock: {}", source_.name, e.what());
+    }
+  }
+  if (cancel_.requested()) co_return PassOutcome::cancelled;
+  if (!error) co_return ok ? PassOutcome::succeeded : PassOutcome::failed;
+  const Failure failure = classify(error);
+  switch (failure.kind) {
+    case FailureKind::database_down:
+    case FailureKind::transient:
+      spdlog::error("source {}: {}", source_.name, failure.reason);
+      co_return PassOutcome::database_down;
+    case FailureKind::cancelled:
+      co_return PassOutcome::cancelled;
+    default:
+      spdlog::error("source {}: {}", source_.name, failure.reason);
+      co_return PassOutcome::failed;
+  }
+}
+
+awaitable<RunStatus> SourceRunner::run_stream(
+    StreamRun& run, const std::map<std::string, std::vector<std::string>>& keys) {
+  const auto& spec = run.spec;
+  const std::string source = source_.name, stream = spec.name;
+  auto read_state = [=](SyncStore& s) { return s.state(source, stream); };
+  const auto state = co_await stores_.run(std::move(read_state));
+  const auto now = std::chrono::system_clock::now();
+  if (state.not_applicable && request_.mode != RunMode::backfill && state.not_applicable_since &&
+      now - *state.not_applicable_since < kNotApplicableRetry) {
+    spdlog::debug("source {} stream {}: not applicable, skipped", source, stream);
+    co_return RunStatus::not_applicable;
+  }
+
+  const bool windowed =
+      spec.mode == SyncMode::created_windows || spec.mode == SyncMode::daily_report;
+  const int window_days =
+      spec.mode == SyncMode::daily_report
+          ? 1
+          : std::max<int>(1, static_cast<int>(config_.sync.window.count() / 86400));
+  const Day today = std::chrono::floor<std::chrono::days>(now);
+  bool full_refresh = false;
+  bool first_complete = false;
+  std::vector<DateRange> plan;
+  std::optional<DateRange> backfill;
+  std::string mode = "incremental";
+  if (windowed && request_.mode == RunMode::backfill && request_.backfill) {
+    backfill = request_.backfill;
+    mode = "backfill";
+    auto read_done = [=, range = *backfill](SyncStore& s) {
+      return s.backfill_done(source, stream, range);
+    };
+    const auto done = co_await stores_.run(std::move(read_done));
+    plan = plan_backfill(*backfill, done, window_days);
+  } else if (windowed) {
+    auto read_coverage = [=](SyncStore& s) { return s.coverage(source, stream); };
+    const auto coverage = co_await stores_.run(std::move(read_coverage));
+    // The full-refresh clock starts when a run first leaves no gap (a first sync, or the
+    // incremental run after a backfill): a backfilled database is not read twice.
+    full_refresh = spec.mode == SyncMode::created_windows && state.last_full_refresh_at &&
+                   now - *state.last_full_refresh_at >= config_.sync.full_refresh;
+    first_complete = spec.mode == SyncMode::created_windows && !state.last_full_refresh_at;
+    if (full_refresh) mode = "full_refresh";
+    plan = plan_incremental({source_.start_date, today, coverage,
+                             static_cast<int>(config_.sync.lookback.count() / 86400), full_refresh,
+                             window_days});
+  }
+  progress_.planned(plan.size());
+  std::optional<DateRange> overall;
+  if (!plan.empty()) overall = DateRange{plan.front().from, plan.back().to};
+  auto start = [=](SyncStore& s) { return s.start_run(source, stream, mode, overall); };
+  run.run_id = co_await stores_.run(std::move(start));
+
+  std::exception_ptr error;
+  try {
+    if (windowed) {
+      co_await read_windows(context_, run, plan, backfill);
+    } else if (spec.mode == SyncMode::per_parent) {
+      const auto it = keys.find(spec.parent);
+      if (it != keys.end()) co_await read_children(context_, run, it->second);
+    } else {
+      co_await read_whole(context_, run);
+    }
+    if (cancel_.requested()) throw SyncError(FailureKind::cancelled, "cancelled by shutdown");
+  } catch (const std::exception&) {
+    error = std::current_exception();
+  }
+
+  RunStatus status = run.failed ? RunStatus::failed : RunStatus::succeeded;
+  std::string reason = run.first_error;
+  Failure failure;
+  if (error) {
+    failure = classify(error);
+    reason = failure.reason;
+    if (failure.kind == FailureKind::not_applicable) {
+      status = RunStatus::not_applicable;
+      spdlog::info("source {} stream {}: not applicable ({})", source, stream, reason);
+    } else if (failure.kind == FailureKind::cancelled) {
+      status = RunStatus::cancelled;
+    } else {
+      status = RunStatus::failed;
+    }
+  }
+  if (run.totals.invalid_values > 0) {
+    spdlog::warn("source {} stream {}: {} invalid value(s) stored as NULL (kept in raw), e.g. {}",
+                 source, stream, run.totals.invalid_values, run.first_invalid);
+  }
+  // A failure that ends the source's pass is logged once, by pass().
+  const bool stops_source = error && policy_for(failure.kind).stop_source;
+  if (status == RunStatus::failed && !stops_source)
+    spdlog::error("source {} stream {}: {}", source, stream, reason);
+
+  const RunTotals totals = run.totals;
+  const std::int64_t run_id = run.run_id;
+  const bool refreshed = (full_refresh || first_complete) && status == RunStatus::succeeded;
+  const bool backfill_done = backfill && status == RunStatus::succeeded;
+  std::optional<TimePoint> next;
+  if (request_.mode == RunMode::daemon) next = now + interval_of(stream);
+  const std::string recorded = status == RunStatus::succeeded ? "" : reason;
+  auto record = [=](SyncStore& s) {
+    s.finish_run(run_id, totals, status, recorded);
+    s.record_outcome(source, stream, status, recorded, refreshed, next);
+    if (backfill_done) s.finish_backfill(source, stream);
+    return 0;
+  };
+  std::exception_ptr record_error;
+  try {
+    co_await stores_.run(std::move(record));
+  } catch (const std::exception&) {
+    record_error = std::current_exception();
+  }
+  if (record_error) {
+    orphaned_runs_.push_back(run_id);
+    std::rethrow_exception(record_error);
+  }
+  // Recorded; now the failures that end the source's pass go up.
+  if (stops_source) std::rethrow_exception(error);
+  spdlog::info("source {} stream {}: {} ({} received, {} inserted, {} updated, {} requests)",
+               source, stream, outcome_word(status), totals.rows_received, totals.rows_inserted,
+               totals.rows_updated, totals.http_requests);
+  co_return status;
+}
+
+}  // namespace partnersync::sync

@@ -1,0 +1,71 @@
+// A pass over one source's streams: which streams run (selection, parents before children),
+// the source's lock, and each stream run's bookkeeping in sync.runs and sync.state.
+#pragma once
+
+#include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/awaitable.hpp>
+#include <chrono>
+#include <cstdint>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "daemon/config/config.hpp"
+#include "daemon/http/http_client.hpp"
+#include "daemon/sync/cancellation.hpp"
+#include "daemon/sync/engine.hpp"
+#include "daemon/sync/requester.hpp"
+#include "daemon/sync/stream_run.hpp"
+
+namespace partnersync::sync {
+
+enum class PassOutcome {
+  succeeded,      // every stream synced or not applicable
+  failed,         // a stream failed (recorded); the others ran
+  database_down,  // the database stayed unreachable: the caller waits and runs the pass again
+  cancelled,      // shutdown
+};
+
+class SourceRunner {
+ public:
+  SourceRunner(const config::Config& config, const config::Source& source, StorePool& stores,
+               Progress& progress, const RunRequest& request, boost::asio::any_io_executor ex);
+
+  // One pass over the selected streams that are `due` (and the children of those that ran).
+  boost::asio::awaitable<PassOutcome> pass(const std::set<std::string>& due);
+
+  std::chrono::seconds interval_of(const std::string& stream) const;
+  const config::Source& source() const { return source_; }
+  // Shutdown: every wait of this source ends.
+  void cancel();
+  Cancellation& cancellation() { return cancel_; }
+  // Before a long sleep: no kept-alive HTTP connection, no idle database backend.
+  void close_idle_connections();
+
+ private:
+  bool selected(const std::string& stream) const;
+  std::string collect_column_for(const StreamSpec& spec) const;
+  boost::asio::awaitable<bool> lock_source();
+  boost::asio::awaitable<void> unlock_source();
+  boost::asio::awaitable<void> close_orphaned_runs();
+  // Runs one stream and records it; returns its status. A failure that stops the source
+  // (credentials, database, shutdown) leaves as SyncError after the run is recorded.
+  boost::asio::awaitable<RunStatus> run_stream(
+      StreamRun& run, const std::map<std::string, std::vector<std::string>>& keys);
+
+  const config::Config& config_;
+  const config::Source& source_;
+  StorePool& stores_;
+  Progress& progress_;
+  const RunRequest& request_;
+  http::Client client_;
+  Requester requester_;
+  Cancellation cancel_;
+  SourceContext context_;
+  bool told_locked_ = false;
+  // Runs this process started whose end could not be recorded (the database went away): they
+  // are closed as failed once it is back, so no run stays 'running'.
+  std::vector<std::int64_t> orphaned_runs_;
+};
+
+}  // namespace partnersync::sync

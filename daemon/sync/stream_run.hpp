@@ -1,0 +1,60 @@
+// What the stream modes share: the run of one stream (its parser, table layout, totals and
+// first error) and the source-wide context they work in (requester, stores, cancellation).
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "daemon/config/config.hpp"
+#include "daemon/db/staging_writer.hpp"
+#include "daemon/sync/record_parser.hpp"
+#include "daemon/sync/stream_spec.hpp"
+#include "daemon/sync/sync_store.hpp"
+
+namespace partnersync::sync {
+
+class Cancellation;
+class Progress;
+class Requester;
+class StorePool;
+
+struct StreamRun {
+  const StreamSpec& spec;
+  RecordParser parser;
+  db::TableLayout layout;
+  std::int64_t run_id = 0;
+  RunTotals totals;
+  std::string first_error;
+  bool failed = false;
+  bool stopping = false;          // a failure that ends the run: workers take no more windows
+  std::size_t path_index = 0;     // the path (current or deprecated) that answered
+  int learned_days = 0;           // window size after adaptive splitting
+  std::vector<std::string> keys;  // parent keys synced, for child streams
+  std::string collect;            // the column whose values are collected
+  std::string first_invalid;      // the first invalid value met, logged once at the run's end
+
+  explicit StreamRun(const StreamSpec& s) : spec(s), parser(s) {
+    layout.table = s.table;
+    layout.columns = parser.column_names();
+    layout.key = s.key;
+    layout.partial_update = s.partial_update;
+    layout.snapshot = s.mode == SyncMode::snapshot;
+  }
+  void fail(const std::string& error) {
+    if (!failed) first_error = error;
+    failed = true;
+  }
+};
+
+struct SourceContext {
+  const config::Config& config;
+  const config::Source& source;
+  Requester& requester;
+  StorePool& stores;
+  Cancellation& cancel;
+  Progress& progress;
+};
+
+}  // namespace partnersync::sync
