@@ -4,8 +4,9 @@
 
 #include <getopt.h>
 
-#include <cstdio>
 #include <sstream>
+
+#include "daemon/calendar/iso_date.hpp"
 
 namespace partnersync::cli {
 namespace {
@@ -24,18 +25,6 @@ enum Flag : int {
   kMigrate,
   kStatus,
 };
-
-std::optional<std::chrono::sys_days> parse_day(const std::string& text) {
-  unsigned y = 0, m = 0, d = 0;
-  char tail = 0;
-  if (text.size() != 10 || text[4] != '-' || text[7] != '-' ||
-      std::sscanf(text.c_str(), "%4u-%2u-%2u%c", &y, &m, &d, &tail) != 3)
-    return std::nullopt;
-  const std::chrono::year_month_day ymd{std::chrono::year(static_cast<int>(y)),
-                                        std::chrono::month(m), std::chrono::day(d)};
-  if (!ymd.ok()) return std::nullopt;
-  return std::chrono::sys_days(ymd);
-}
 
 std::vector<std::string> split_list(const std::string& text, const std::string& flag) {
   std::vector<std::string> items;
@@ -131,7 +120,7 @@ Invocation parse_command_line(int argc, char** argv, std::chrono::sys_days today
       case kFrom:
       case kTo: {
         const char* name = flag == kFrom ? "--from" : "--to";
-        auto day = parse_day(optarg);
+        auto day = calendar::parse_date(optarg);
         if (!day)
           throw UsageError(std::string(name) + ": \"" + optarg +
                            "\" is not a valid date (expected YYYY-MM-DD)");

@@ -24,6 +24,9 @@
 #include <string_view>
 #include <utility>
 
+#include "daemon/calendar/zone_day.hpp"
+#include "daemon/db/dsn.hpp"
+#include "daemon/http/url.hpp"
 #include "daemon/obs/json_text.hpp"
 #include "daemon/obs/redact.hpp"
 
@@ -38,7 +41,6 @@ using connectors::kLiveagentStreams;
 using connectors::kLivechatStreams;
 
 constexpr std::string_view kDefaultLivechatBaseUrl = "https://api.livechatinc.com";
-constexpr std::string_view kZoneinfoDir = "/usr/share/zoneinfo/";
 
 std::string child(const std::string& path, std::string_view key) {
   return path.empty() ? std::string(key) : path + "." + std::string(key);
@@ -139,51 +141,20 @@ std::optional<std::size_t> parse_size(std::string_view text) {
   return std::nullopt;
 }
 
+// The largest unit that writes `value` whole: 3600s -> "1h", 90s -> "90s".
+std::string format_duration(Seconds value) {
+  static constexpr std::array<std::pair<std::int64_t, char>, 4> kUnits = {
+      {{86400, 'd'}, {3600, 'h'}, {60, 'm'}, {1, 's'}}};
+  for (const auto& [seconds, unit] : kUnits) {
+    if (value.count() % seconds == 0) return std::to_string(value.count() / seconds) + unit;
+  }
+  return std::to_string(value.count()) + "s";
+}
+
 bool valid_port(std::string_view text, bool allow_zero) {
   if (text.empty() || text.size() > 5) return false;
   const auto port = parse_int<unsigned>(text);
   return port && *port <= 65535 && (allow_zero || *port > 0);
-}
-
-// http:// or https://, a host (name, IPv4 or [IPv6]), an optional port and path; no userinfo,
-// query or fragment, since the connectors append their own paths and parameters.
-bool valid_http_url(std::string_view url) {
-  std::string_view rest;
-  if (url.starts_with("https://")) {
-    rest = url.substr(8);
-  } else if (url.starts_with("http://")) {
-    rest = url.substr(7);
-  } else {
-    return false;
-  }
-  for (char c : rest) {
-    if (static_cast<unsigned char>(c) <= ' ' || c == '?' || c == '#' || c == '@' || c == '\\')
-      return false;
-  }
-  const std::string_view authority = rest.substr(0, rest.find('/'));
-  std::string_view host = authority;
-  std::string_view port;
-  if (authority.starts_with('[')) {
-    const auto close = authority.find(']');
-    if (close == std::string_view::npos) return false;
-    host = authority.substr(1, close - 1);
-    const std::string_view after = authority.substr(close + 1);
-    if (!after.empty()) {
-      if (after[0] != ':') return false;
-      port = after.substr(1);
-      if (!valid_port(port, false)) return false;
-    }
-    in6_addr addr{};
-    return ::inet_pton(AF_INET6, std::string(host).c_str(), &addr) == 1;
-  }
-  if (const auto colon = authority.find(':'); colon != std::string_view::npos) {
-    host = authority.substr(0, colon);
-    if (!valid_port(authority.substr(colon + 1), false)) return false;
-  }
-  if (host.empty()) return false;
-  return std::all_of(host.begin(), host.end(), [](char c) {
-    return std::isalnum(static_cast<unsigned char>(c)) != 0 || c == '.' || c == '-' || c == '_';
-  });
 }
 
 // host:port where host is an IP literal ([...] for IPv6) or localhost. Port 0 asks the kernel
@@ -208,77 +179,6 @@ bool valid_source_name(std::string_view name) {
   return !name.empty() && std::all_of(name.begin(), name.end(), [](char c) {
     return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' || c == '-';
   });
-}
-
-// The system tz database is the authority (g++ 12 has no std::chrono::locate_zone): the name
-// must name a TZif file under /usr/share/zoneinfo and must not escape that directory.
-bool known_time_zone(std::string_view name) {
-  if (name.empty() || name.starts_with('/') || name.find("..") != std::string_view::npos)
-    return false;
-  const bool plain = std::all_of(name.begin(), name.end(), [](char c) {
-    return std::isalnum(static_cast<unsigned char>(c)) != 0 || c == '/' || c == '_' || c == '-' ||
-           c == '+';
-  });
-  if (!plain) return false;
-  const int fd = ::open((std::string(kZoneinfoDir) + std::string(name)).c_str(), O_RDONLY);
-  if (fd < 0) return false;
-  char magic[4] = {};
-  const bool tzif = ::read(fd, magic, sizeof magic) == 4 && std::memcmp(magic, "TZif", 4) == 0;
-  ::close(fd);
-  return tzif;
-}
-
-// Every password a libpq connection string may carry: URI userinfo, `password=` in a URI query
-// or in key=value form. Both the raw and the percent-decoded form are secrets.
-std::vector<std::string> database_passwords(std::string_view url) {
-  std::vector<std::string> out;
-  auto add = [&out](std::string_view raw) {
-    if (raw.empty()) return;
-    out.emplace_back(raw);
-    std::string decoded;
-    for (std::size_t i = 0; i < raw.size(); ++i) {
-      unsigned byte = 0;
-      if (raw[i] == '%' && i + 2 < raw.size() &&
-          std::from_chars(raw.data() + i + 1, raw.data() + i + 3, byte, 16).ptr ==
-              raw.data() + i + 3) {
-        decoded += static_cast<char>(byte);
-        i += 2;
-      } else {
-        decoded += raw[i];
-      }
-    }
-    if (decoded != raw) out.push_back(std::move(decoded));
-  };
-  const bool uri = url.starts_with("postgresql://") || url.starts_with("postgres://");
-  if (uri) {
-    const std::string_view rest = url.substr(url.find("://") + 3);
-    const std::string_view authority = rest.substr(0, rest.find_first_of("/?"));
-    if (const auto at = authority.rfind('@'); at != std::string_view::npos) {
-      const std::string_view userinfo = authority.substr(0, at);
-      if (const auto colon = userinfo.find(':'); colon != std::string_view::npos)
-        add(userinfo.substr(colon + 1));
-    }
-  }
-  for (std::size_t pos = url.find("password"); pos != std::string_view::npos;
-       pos = url.find("password", pos + 1)) {
-    std::size_t p = pos + 8;
-    while (!uri && p < url.size() && url[p] == ' ') ++p;
-    if (p >= url.size() || url[p] != '=') continue;
-    ++p;
-    while (!uri && p < url.size() && url[p] == ' ') ++p;
-    if (!uri && p < url.size() && url[p] == '\'') {
-      std::string value;
-      for (++p; p < url.size() && url[p] != '\''; ++p) {
-        if (url[p] == '\\' && p + 1 < url.size()) ++p;
-        value += url[p];
-      }
-      if (!value.empty()) out.push_back(std::move(value));
-      continue;
-    }
-    const std::size_t end = url.find_first_of(uri ? "&#" : " \t\n", p);
-    add(url.substr(p, end == std::string_view::npos ? std::string_view::npos : end - p));
-  }
-  return out;
 }
 
 // The keys of one YAML map, in document order, checked against the keys allowed there.
@@ -394,7 +294,10 @@ class Loader {
     return value;
   }
 
-  Seconds duration(const YAML::Node& node, const std::string& path) const {
+  // A positive duration of at most `max`; with `whole_days`, a whole number of days (the
+  // planner counts in days: `lookback: 12h` must not quietly become no lookback at all).
+  Seconds duration(const YAML::Node& node, const std::string& path, Seconds max,
+                   bool whole_days = false) const {
     const std::string text = scalar(node, path, "a duration");
     const auto value = parse_duration(text);
     if (!value)
@@ -402,6 +305,10 @@ class Loader {
                      " is not a valid duration (expected a whole number followed by s, m, h or "
                      "d, e.g. 90s, 15m, 6h, 7d)");
     if (value->count() <= 0) fail(path, "must be greater than zero");
+    if (*value > max)
+      fail(path, quote(text) + " is too long (at most " + format_duration(max) + ")");
+    if (whole_days && value->count() % 86400 != 0)
+      fail(path, quote(text) + " is not a whole number of days (expected e.g. 30d)");
     return *value;
   }
 
@@ -476,7 +383,7 @@ class Loader {
     if (!db.has("url")) fail("database.url", "missing required key");
     // Registered before the emptiness check and never echoed: it usually carries a password.
     config.database_url = scalar(db.get("url"), "database.url");
-    for (const auto& password : database_passwords(config.database_url))
+    for (const auto& password : db::dsn_secrets(config.database_url))
       obs::register_secret(password);
     if (config.database_url.empty()) fail("database.url", "must not be empty");
     if (db.has("connections"))
@@ -533,7 +440,7 @@ class Loader {
 
     if (f.has("base_url")) {
       s.base_url = scalar(f.get("base_url"), child(path, "base_url"));
-      if (!valid_http_url(s.base_url))
+      if (!http::parse_base_url(s.base_url))
         fail(child(path, "base_url"),
              quote(s.base_url) +
                  " is not a valid URL (expected http:// or https:// followed by a host)");
@@ -564,7 +471,7 @@ class Loader {
 
     if (f.has("timezone")) {
       s.timezone = scalar(f.get("timezone"), child(path, "timezone"));
-      if (!known_time_zone(s.timezone))
+      if (!calendar::is_known_time_zone(s.timezone))
         fail(child(path, "timezone"), "unknown time zone " + quote(s.timezone) +
                                           " (expected an IANA name such as UTC or Europe/Berlin)");
     } else {
@@ -615,11 +522,14 @@ class Loader {
     const Fields f =
         fields(node, "sync",
                {"interval", "lookback", "full_refresh", "window", "concurrency", "intervals"});
-    if (f.has("interval")) sync.interval = duration(f.get("interval"), "sync.interval");
-    if (f.has("lookback")) sync.lookback = duration(f.get("lookback"), "sync.lookback");
+    if (f.has("interval"))
+      sync.interval = duration(f.get("interval"), "sync.interval", kMaxInterval);
+    if (f.has("lookback"))
+      sync.lookback = duration(f.get("lookback"), "sync.lookback", kMaxLookback, true);
+    // A duration, not a day count: the engine compares it with the time since the last refresh.
     if (f.has("full_refresh"))
-      sync.full_refresh = duration(f.get("full_refresh"), "sync.full_refresh");
-    if (f.has("window")) sync.window = duration(f.get("window"), "sync.window");
+      sync.full_refresh = duration(f.get("full_refresh"), "sync.full_refresh", kMaxFullRefresh);
+    if (f.has("window")) sync.window = duration(f.get("window"), "sync.window", kMaxWindow, true);
     if (f.has("concurrency"))
       sync.concurrency = integer(f.get("concurrency"), "sync.concurrency", 1, 64);
     if (!f.has("intervals")) return;
@@ -634,14 +544,15 @@ class Loader {
           !connectors::is_known_stream(SourceKind::liveagent_reseller, name))
         fail(path, "unknown stream " + quote(name));
       if (sync.stream_intervals.count(name)) fail(path, "duplicate key");
-      sync.stream_intervals[name] = duration(it->second, path);
+      sync.stream_intervals[name] = duration(it->second, path, kMaxInterval);
     }
   }
 
   void load_http(const YAML::Node& node, HttpSettings& http) const {
     const Fields f =
         fields(node, "http", {"timeout", "retries", "ca_file", "max_body", "rate_limit"});
-    if (f.has("timeout")) http.timeout = duration(f.get("timeout"), "http.timeout");
+    if (f.has("timeout"))
+      http.timeout = duration(f.get("timeout"), "http.timeout", kMaxHttpTimeout);
     if (f.has("retries")) http.retries = integer(f.get("retries"), "http.retries", 0, 20);
     if (f.has("ca_file")) {
       const fs::path file = resolve(nonempty_string(f.get("ca_file"), "http.ca_file"));
@@ -658,6 +569,7 @@ class Loader {
                                   " is not a valid size (expected bytes or a whole number "
                                   "followed by B, KB, MB, GB, KiB, MiB or GiB, e.g. 256MiB)");
       if (*size == 0) fail("http.max_body", "must be greater than zero");
+      if (*size > kMaxMaxBody) fail("http.max_body", quote(text) + " is too large (at most 1GiB)");
       http.max_body_bytes = *size;
     }
     if (f.has("rate_limit")) {
@@ -800,19 +712,6 @@ std::optional<Seconds> parse_duration(const std::string& text) {
   const auto number = parse_int<std::int64_t>(digits);
   if (!number || *number > std::numeric_limits<std::int64_t>::max() / unit) return std::nullopt;
   return Seconds(*number * unit);
-}
-
-std::optional<std::chrono::sys_days> parse_date(const std::string& text) {
-  if (text.size() != 10 || text[4] != '-' || text[7] != '-') return std::nullopt;
-  for (std::size_t i : {0, 1, 2, 3, 5, 6, 8, 9})
-    if (text[i] < '0' || text[i] > '9') return std::nullopt;
-  const auto year = parse_int<int>(std::string_view(text).substr(0, 4));
-  const auto month = parse_int<unsigned>(std::string_view(text).substr(5, 2));
-  const auto day = parse_int<unsigned>(std::string_view(text).substr(8, 2));
-  const std::chrono::year_month_day ymd{std::chrono::year(*year), std::chrono::month(*month),
-                                        std::chrono::day(*day)};
-  if (!ymd.ok()) return std::nullopt;
-  return std::chrono::sys_days(ymd);
 }
 
 }  // namespace partnersync::config

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "connectors/stream_catalog.hpp"
+#include "daemon/calendar/iso_date.hpp"
 
 namespace partnersync::config {
 
@@ -44,6 +45,24 @@ struct Source {
   std::vector<std::string> streams;  // resolved: every stream of the kind when omitted
 };
 
+// Upper bounds of the durations (larger values are rejected with the key path). They keep every
+// later conversion far from overflow (nanosecond clocks end after 292 years, day counts are int)
+// and catch a unit typo such as `interval: 15d` for 15m. lookback and window count whole days.
+inline constexpr Seconds kMaxInterval{7 * 86400};           // sync.interval, sync.intervals.*
+inline constexpr Seconds kMaxLookback{36500 * 86400LL};     // sync.lookback: 100 years
+inline constexpr Seconds kMaxFullRefresh{36500 * 86400LL};  // sync.full_refresh
+inline constexpr Seconds kMaxWindow{36500 * 86400LL};       // sync.window
+inline constexpr Seconds kMaxHttpTimeout{3600};             // http.timeout
+
+// http.max_body. Parsing a body of N bytes peaks at 3.6 N (measured on affiliate license bodies
+// of 7 to 111 MiB: the body, simdjson's index sized to it, the COPY rows made from it); with the
+// HTTP read's buffer growth and the writer, count 6 N. 32 MiB is then 192 MiB at worst, which
+// with the process's own ~40 MiB fits the unit's MemoryMax=256M (deploy/partnersync.service).
+// Multi-day windows stop at 2 MiB and are halved, so full-size bodies are one-day windows and
+// unwindowed lists. 1 GiB, the cap, stays clear of simdjson's 4 GiB document limit.
+inline constexpr std::size_t kDefaultMaxBody = std::size_t{32} << 20;
+inline constexpr std::size_t kMaxMaxBody = std::size_t{1} << 30;
+
 struct SyncSettings {
   Seconds interval{15 * 60};
   Seconds lookback{30 * 86400};
@@ -56,9 +75,9 @@ struct SyncSettings {
 struct HttpSettings {
   Seconds timeout{30};
   int retries = 5;
-  std::string ca_file;                      // optional extra CA bundle
-  std::size_t max_body_bytes = 256u << 20;  // http.max_body: 256MiB
-  double rate_limit = 0;                    // requests per second per source; 0 = unlimited
+  std::string ca_file;                           // optional extra CA bundle
+  std::size_t max_body_bytes = kDefaultMaxBody;  // http.max_body
+  double rate_limit = 0;                         // requests per second per source; 0 = unlimited
 };
 
 struct ServerSettings {
@@ -96,7 +115,8 @@ Config load_config(const std::filesystem::path& path, const EnvLookup& env = pro
 
 // "90s", "15m", "6h", "7d" -> seconds; std::nullopt when malformed.
 std::optional<Seconds> parse_duration(const std::string& text);
-// "YYYY-MM-DD" (a real calendar date) -> day; std::nullopt when malformed or impossible.
-std::optional<std::chrono::sys_days> parse_date(const std::string& text);
+// "YYYY-MM-DD" (a real calendar date) -> day; std::nullopt when malformed or impossible. The
+// project's one date parser, shared with the command line and the sync state.
+using calendar::parse_date;
 
 }  // namespace partnersync::config

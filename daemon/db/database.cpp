@@ -21,8 +21,6 @@ std::string one_line(std::string text) {
 
 }  // namespace
 
-std::string describe_dsn(const std::string& url) { return obs::redact(url); }
-
 std::unique_ptr<pqxx::connection> connect(const std::string& url) {
   try {
     return std::make_unique<pqxx::connection>(url);

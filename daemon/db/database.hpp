@@ -7,6 +7,8 @@
 #include <stdexcept>
 #include <string>
 
+#include "daemon/db/dsn.hpp"  // describe_dsn, for the messages of connect()
+
 namespace partnersync::db {
 
 class DatabaseUnavailable : public std::runtime_error {
@@ -17,8 +19,5 @@ class DatabaseUnavailable : public std::runtime_error {
 // Connects to `url` (libpq URI or key=value string). Throws DatabaseUnavailable with a
 // one-line, redacted message naming the server on failure.
 std::unique_ptr<pqxx::connection> connect(const std::string& url);
-
-// The DSN with its password masked, for messages.
-std::string describe_dsn(const std::string& url);
 
 }  // namespace partnersync::db

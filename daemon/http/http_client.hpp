@@ -28,7 +28,7 @@ struct ClientOptions {
   Milliseconds backoff_cap{30'000};
   Milliseconds retry_after_cap{300'000};  // a Retry-After longer than this is capped
   std::string ca_file;                    // extra CA bundle on top of the system store
-  std::size_t max_body_bytes = 256u << 20;
+  std::size_t max_body_bytes = 32u << 20;
   int max_in_flight = 4;  // requests in flight through this client at most
   double rate_limit = 0;  // requests per second started at most; 0 = unlimited
   std::string user_agent = "partnersync/" PARTNERSYNC_VERSION;

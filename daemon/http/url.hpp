@@ -23,9 +23,16 @@ struct Url {
   std::string origin() const;
 };
 
-// nullopt for anything but an absolute http:// or https:// URL with a host; userinfo is
-// refused because credentials travel in headers, never in the URL authority.
+// nullopt for anything but an absolute http:// or https:// URL (RFC 3986, parsed by Boost.URL)
+// with a host: a DNS name (letters, digits, '.', '-', '_'), IPv4 or [IPv6]; a port of 1-65535
+// when one is written. Userinfo is refused because credentials travel in headers, never in the
+// URL authority. A fragment is dropped: it never goes on the wire.
 std::optional<Url> parse_url(std::string_view text);
+
+// A configured base URL (sources[].base_url) that connectors append their paths and parameters
+// to: what parse_url() accepts, without a query or a fragment. The one URL grammar for config
+// and client, so a base URL the config accepts is one the client can request.
+std::optional<Url> parse_base_url(std::string_view text);
 
 // 127.0.0.0/8, ::1 and "localhost": hosts where plain HTTP is expected (simulator, tests).
 bool is_loopback_host(std::string_view host);

@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <map>
 
+#include "daemon/calendar/zone_day.hpp"
 #include "daemon/sync/failure_policy.hpp"
 #include "daemon/sync/progress.hpp"
 #include "daemon/sync/store_pool.hpp"
@@ -208,7 +209,8 @@ awaitable<RunStatus> SourceRunner::run_stream(
       spec.mode == SyncMode::daily_report
           ? 1
           : std::max<int>(1, static_cast<int>(config_.sync.window.count() / 86400));
-  const Day today = std::chrono::floor<std::chrono::days>(now);
+  // "Today" is the source's calendar day: upstream counts its dates in the account's zone.
+  const Day today = calendar::today_in(source_.timezone, now);
   bool full_refresh = false;
   bool first_complete = false;
   std::vector<DateRange> plan;

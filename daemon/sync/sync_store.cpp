@@ -9,6 +9,7 @@
 #include <mutex>
 #include <pqxx/pqxx>
 
+#include "daemon/calendar/iso_date.hpp"
 #include "daemon/db/database.hpp"
 #include "daemon/db/migrator.hpp"
 #include "daemon/db/window_transaction.hpp"
@@ -27,12 +28,8 @@ constexpr std::string_view kSourceLock =
 constexpr std::string_view kSourceUnlock =
     "SELECT pg_advisory_unlock(hashtext('partnersync.source'), hashtext($1))";
 
-Day parse_day(const std::string& text) {
-  int y = 0;
-  unsigned m = 0, d = 0;
-  std::sscanf(text.c_str(), "%d-%u-%u", &y, &m, &d);
-  return std::chrono::sys_days(std::chrono::year(y) / std::chrono::month(m) / std::chrono::day(d));
-}
+// sync.windows and sync.backfill_progress hold PostgreSQL dates, which always parse.
+Day parse_day(const std::string& text) { return calendar::parse_date(text).value(); }
 
 std::optional<TimePoint> parse_epoch(const pqxx::field& f) {
   if (f.is_null()) return std::nullopt;

@@ -46,7 +46,7 @@ TEST(ConfigAccept, MinimalLivechatSourceGetsEveryDefault) {
   EXPECT_EQ(c.http.timeout, Seconds(30));
   EXPECT_EQ(c.http.retries, 5);
   EXPECT_EQ(c.http.ca_file, "");
-  EXPECT_EQ(c.http.max_body_bytes, 256u << 20);
+  EXPECT_EQ(c.http.max_body_bytes, 32u << 20);
   EXPECT_EQ(c.http.rate_limit, 0.0);
   EXPECT_EQ(c.server.listen, std::nullopt);
   EXPECT_EQ(c.log.level, "info");
@@ -87,7 +87,7 @@ sources:
     streams: [licenses]
 sync:
   interval: 90s
-  lookback: 6h
+  lookback: 6d
   full_refresh: 2d
   window: 10d
   concurrency: 64
@@ -120,7 +120,7 @@ log:
   EXPECT_EQ(b.timezone, "Asia/Tokyo");
   EXPECT_EQ(b.streams, std::vector<std::string>{"licenses"});
   EXPECT_EQ(c.sync.interval, Seconds(90));
-  EXPECT_EQ(c.sync.lookback, Seconds(6 * 3600));
+  EXPECT_EQ(c.sync.lookback, Seconds(6 * 86400));
   EXPECT_EQ(c.sync.full_refresh, Seconds(2 * 86400));
   EXPECT_EQ(c.sync.window, Seconds(10 * 86400));
   EXPECT_EQ(c.sync.concurrency, 64);

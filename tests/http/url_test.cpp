@@ -55,6 +55,41 @@ TEST(Url, RefusesWhatIsNotAnAbsoluteHttpUrl) {
   EXPECT_FALSE(parse_url("http://host/a\r\nX-Injected: 1"));
 }
 
+TEST(Url, HostsMustBeSpelledAsDnsNamesOrIpLiterals) {
+  EXPECT_FALSE(parse_url("http://ex%61mple.com/"));  // percent-encoded host
+  EXPECT_FALSE(parse_url("http://a,b.example/"));    // RFC 3986 sub-delims
+  EXPECT_FALSE(parse_url("http://[v1.fe]/"));        // IPvFuture
+  EXPECT_FALSE(parse_url("http://[::1/"));
+  EXPECT_FALSE(parse_url("http://host:/"));  // an empty port is no port to connect to
+  EXPECT_FALSE(parse_url("http://h\xc3\xa9.example/"));
+  EXPECT_EQ(parse_url("http://[2001:DB8::1]:65535/")->host, "2001:db8::1");
+  EXPECT_EQ(parse_url("http://[2001:DB8::1]:65535/")->port, 65535);
+  EXPECT_EQ(parse_url("http://my_host.internal/")->host, "my_host.internal");
+}
+
+TEST(Url, TargetKeepsItsEncodingAndLosesTheFragment) {
+  EXPECT_EQ(parse_url("http://h/a%20b?q=%2F&r=1")->target, "/a%20b?q=%2F&r=1");
+  EXPECT_EQ(parse_url("http://h#frag")->target, "/");
+  EXPECT_EQ(parse_url("http://h/x?#frag")->target, "/x?");
+  EXPECT_FALSE(parse_url("http://h/a\tb"));
+  EXPECT_FALSE(parse_url("http://h/a\x7f"));
+  EXPECT_FALSE(parse_url("http://h/{key}"));  // a template placeholder left unfilled
+}
+
+TEST(Url, BaseUrlHasNoQueryFragmentOrUserinfo) {
+  const auto base = parse_base_url("https://Acme.LaDesk.com:8443/api");
+  ASSERT_TRUE(base);
+  EXPECT_EQ(base->host, "acme.ladesk.com");
+  EXPECT_EQ(base->port, 8443);
+  EXPECT_EQ(base->target, "/api");
+  EXPECT_FALSE(parse_base_url("https://acme.ladesk.com/?x=1"));
+  EXPECT_FALSE(parse_base_url("https://acme.ladesk.com?"));
+  EXPECT_FALSE(parse_base_url("https://acme.ladesk.com#x"));
+  EXPECT_FALSE(parse_base_url("https://user@acme.ladesk.com"));
+  EXPECT_FALSE(parse_base_url("acme.ladesk.com"));
+  EXPECT_TRUE(parse_url("https://acme.ladesk.com/?x=1"));  // the client takes what it builds
+}
+
 TEST(Url, LoopbackHostsAreRecognised) {
   EXPECT_TRUE(is_loopback_host("127.0.0.1"));
   EXPECT_TRUE(is_loopback_host("127.1.2.3"));
