@@ -8,6 +8,7 @@
 #include <prometheus/registry.h>
 #include <prometheus/text_serializer.h>
 
+#include <chrono>
 #include <mutex>
 #include <sstream>
 
@@ -124,6 +125,11 @@ struct Metrics::Impl {
                        .Register(registry)
                        .Add({});
 
+  // Stands in for the start time when /proc/stat cannot be read: Metrics is built at start.
+  double created_at = static_cast<double>(std::chrono::duration_cast<std::chrono::milliseconds>(
+                                              std::chrono::system_clock::now().time_since_epoch())
+                                              .count()) /
+                      1000;
   std::mutex process_mutex;  // the CPU counter moves by the difference since the last scrape
   double cpu_reported = 0;
 };
@@ -191,7 +197,8 @@ std::string Metrics::serialize() {
     std::lock_guard lock(impl_->process_mutex);
     impl_->resident.Set(static_cast<double>(stats.resident_bytes));
     impl_->virtual_memory.Set(static_cast<double>(stats.virtual_bytes));
-    impl_->start_time.Set(stats.start_time_seconds);
+    impl_->start_time.Set(stats.start_time_seconds > 0 ? stats.start_time_seconds
+                                                       : impl_->created_at);
     impl_->open_fds.Set(static_cast<double>(stats.open_fds));
     impl_->max_fds.Set(static_cast<double>(stats.max_fds));
     if (stats.cpu_seconds > impl_->cpu_reported) {

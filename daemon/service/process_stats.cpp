@@ -70,8 +70,10 @@ ProcessStats read_process_stats() {
   const double ticks = static_cast<double>(sysconf(_SC_CLK_TCK));
   if (const auto fields = parse_proc_stat(read_file("/proc/self/stat")); fields && ticks > 0) {
     stats.cpu_seconds = static_cast<double>(fields->utime_ticks + fields->stime_ticks) / ticks;
-    stats.start_time_seconds =
-        static_cast<double>(boot_time_seconds()) + static_cast<double>(fields->start_ticks) / ticks;
+    // /proc/stat is hidden under the unit's ProcSubset=pid: then the start stays unknown (0).
+    if (const auto boot = boot_time_seconds(); boot > 0)
+      stats.start_time_seconds =
+          static_cast<double>(boot) + static_cast<double>(fields->start_ticks) / ticks;
     stats.virtual_bytes = fields->vsize;
     stats.resident_bytes = fields->rss_pages * static_cast<std::uint64_t>(sysconf(_SC_PAGESIZE));
   }

@@ -10,7 +10,7 @@ namespace partnersync::service {
 
 struct ProcessStats {
   double cpu_seconds = 0;         // user + system time
-  double start_time_seconds = 0;  // Unix time the process started
+  double start_time_seconds = 0;  // Unix time the process started; 0 when /proc/stat is hidden
   std::uint64_t resident_bytes = 0;
   std::uint64_t virtual_bytes = 0;
   std::uint64_t open_fds = 0;

@@ -161,7 +161,7 @@ th,td{text-align:left;vertical-align:top;padding:.45rem .6rem;border-bottom:1px 
 th{font-size:.8rem;text-transform:uppercase;letter-spacing:.03em;color:#5f6b7a}
 td.num{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}
 td.cov{min-width:14rem}
-.state{display:inline-block;padding:0 .45rem;border-radius:.6rem;font-size:.85rem;background:#e3e6ea}
+.state{display:inline-block;white-space:nowrap;padding:0 .45rem;border-radius:.6rem;font-size:.85rem;background:#e3e6ea}
 .state-ok .state{background:#d3f0dc;color:#11602f}
 .state-failed .state{background:#f9d6d5;color:#8c1d18}
 .state-running .state{background:#d7e6fb;color:#174a8c}
@@ -171,7 +171,7 @@ rect.covered{fill:#2f9e55}rect.gap{fill:#d93d35}
 @media (max-width:700px){
  table,tbody,tr,td{display:block;width:auto}thead{display:none}
  tr{margin:0 0 .8rem;border-bottom:2px solid #c9ced6}
- td{border:0;padding:.2rem .6rem}td.num{text-align:left}
+ td{border:0;padding:.2rem .6rem}td.num{text-align:left}td:empty{display:none}
  td::before{content:attr(data-label) ": ";font-size:.75rem;color:#5f6b7a;text-transform:uppercase}
 }
 )";
