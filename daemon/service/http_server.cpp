@@ -29,7 +29,7 @@ constexpr auto nothrow = asio::as_tuple(asio::use_awaitable);
 // After an answer that ends the connection, unread request bytes are drained for this long at
 // most, so that closing does not reset the connection before the client read the answer.
 constexpr std::chrono::milliseconds kLingerTimeout{1000};
-constexpr std::size_t kLingerBytes = 64 * 1024;
+constexpr std::size_t kLingerBytes = std::size_t{64} * 1024;
 const auto& kHttpErrors = bhttp::make_error_code(bhttp::error::bad_method).category();
 
 constexpr std::string_view kBusyAnswer =
@@ -74,7 +74,7 @@ struct Connection {
 };
 
 struct HttpServer::Impl {
-  Impl(asio::any_io_executor executor, HttpHandlers handlers, HttpServerOptions options)
+  Impl(const asio::any_io_executor& executor, HttpHandlers handlers, HttpServerOptions options)
       : executor(executor), acceptor(executor), handlers(std::move(handlers)), options(options) {}
 
   asio::any_io_executor executor;
@@ -90,7 +90,7 @@ namespace {
 
 using Response = bhttp::response<bhttp::string_body>;
 
-Response make_response(unsigned status, unsigned version, std::string content_type,
+Response make_response(unsigned status, unsigned version, const std::string& content_type,
                        std::string body) {
   Response res{static_cast<bhttp::status>(status), version};
   res.set(bhttp::field::server, "partnersync");
@@ -136,8 +136,7 @@ Response answer_request(HttpServer::Impl& impl, const bhttp::request<bhttp::empt
                          "not found: try /, /healthz, /readyz or /metrics\n");
   try {
     auto answer = (*handler)();
-    return make_response(answer.status, version, std::move(answer.content_type),
-                         std::move(answer.body));
+    return make_response(answer.status, version, answer.content_type, std::move(answer.body));
   } catch (const std::exception& e) {
     spdlog::error("HTTP {}: {}", path, e.what());
     return make_response(500, version, "text/plain; charset=utf-8", "internal error\n");
@@ -252,7 +251,7 @@ asio::awaitable<void> accept_loop(std::shared_ptr<HttpServer::Impl> impl) {
 
 }  // namespace
 
-HttpServer::HttpServer(asio::any_io_executor executor, const std::string& listen,
+HttpServer::HttpServer(const asio::any_io_executor& executor, const std::string& listen,
                        HttpHandlers handlers, HttpServerOptions options)
     : impl_(std::make_shared<Impl>(executor, std::move(handlers), options)) {
   const auto [host, port] = split_listen(listen);

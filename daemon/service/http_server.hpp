@@ -44,7 +44,7 @@ class HttpServer {
  public:
   // Binds and listens on `listen` ("127.0.0.1:9187", "[::1]:9187", "localhost:0") at once,
   // so a bad address fails the start; accepting begins with start().
-  HttpServer(boost::asio::any_io_executor executor, const std::string& listen,
+  HttpServer(const boost::asio::any_io_executor& executor, const std::string& listen,
              HttpHandlers handlers, HttpServerOptions options = {});
   ~HttpServer();  // stop()
   HttpServer(const HttpServer&) = delete;

@@ -38,8 +38,8 @@ std::string age_text(std::chrono::seconds age) {
   const auto s = age.count();
   if (s < 0) return "just now";
   if (s < 120) return std::to_string(s) + " s ago";
-  if (s < 2 * 3600) return std::to_string(s / 60) + " min ago";
-  if (s < 2 * 86400) return std::to_string(s / 3600) + " h ago";
+  if (s < 2L * 3600) return std::to_string(s / 60) + " min ago";
+  if (s < 2L * 86400) return std::to_string(s / 3600) + " h ago";
   return std::to_string(s / 86400) + " days ago";
 }
 

@@ -20,9 +20,9 @@ class Package : public ::testing::Test {
     char dir[] = "/tmp/ps-package.XXXXXX";
     ASSERT_NE(mkdtemp(dir), nullptr);
     scratch_ = dir;
-    const auto r = run_process({"/usr/bin/cpack", "-G", "DEB", "-B", scratch_ + "/out", "--config",
-                                PARTNERSYNC_TEST_BUILD_DIR "/CPackConfig.cmake"},
-                               {}, 300);
+    const std::string config = std::string(PARTNERSYNC_TEST_BUILD_DIR) + "/CPackConfig.cmake";
+    const auto r = run_process(
+        {"/usr/bin/cpack", "-G", "DEB", "-B", scratch_ + "/out", "--config", config}, {}, 300);
     ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
     for (const auto& entry : fs::directory_iterator(scratch_ + "/out"))
       if (entry.path().extension() == ".deb") deb_ = entry.path();

@@ -14,7 +14,6 @@ namespace partnersync {
 namespace {
 
 using namespace std::chrono;
-using service::CoverageInterval;
 using service::StatusPageInput;
 using service::StreamStatus;
 

@@ -7,6 +7,7 @@
 #include <fstream>
 #include <regex>
 #include <sstream>
+#include <vector>
 
 #include "tests/support/process.hpp"
 
@@ -56,12 +57,11 @@ TEST(Unit, SecurityExposureIsUnderTwo) {
 
 TEST(Unit, NotifiesReloadsAndValidatesBeforeStart) {
   const auto unit = read(source_dir() + "/deploy/partnersync.service");
-  for (const char* line :
-       {"\nType=notify\n", "\nNotifyAccess=main\n", "\nWatchdogSec=", "\nDynamicUser=yes\n",
-        "\nExecReload=/bin/kill -HUP $MAINPID\n",
-        "\nExecStartPre=/usr/bin/partnersync --config /etc/partnersync/partnersync.yaml "
-        "--validate\n",
-        "\nExecStart=/usr/bin/partnersync --config /etc/partnersync/partnersync.yaml\n"})
+  const std::string start = "/usr/bin/partnersync --config /etc/partnersync/partnersync.yaml";
+  for (const std::string& line : std::vector<std::string>{
+           "\nType=notify\n", "\nNotifyAccess=main\n", "\nWatchdogSec=", "\nDynamicUser=yes\n",
+           "\nExecReload=/bin/kill -HUP $MAINPID\n", "\nExecStartPre=" + start + " --validate\n",
+           "\nExecStart=" + start + "\n"})
     EXPECT_NE(unit.find(line), std::string::npos) << line;
 }
 
