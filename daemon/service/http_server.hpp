@@ -52,7 +52,8 @@ class HttpServer {
 
   void start();
   // Closes the listening socket and every connection; no handler is called afterwards.
-  // Call it on the executor's thread (the daemon's signal handler runs there). Idempotent.
+  // Call it on the executor's thread (the daemon's signal handler runs there), not from
+  // inside a handler. Idempotent. Destroy the server before its io_context.
   void stop();
 
   // The bound address as "host:port" (the real port when `listen` asked for port 0).
