@@ -56,6 +56,8 @@ int run(int argc, char** argv) {
     switch (invocation.command) {
       case cli::Command::migrate:
         return cli::run_migrate(config);
+      case cli::Command::validate:
+        return cli::run_validate(config);
       case cli::Command::check:
         return cli::run_check(config, invocation);
       case cli::Command::status:

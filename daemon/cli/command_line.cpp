@@ -22,6 +22,7 @@ enum Flag : int {
   kSource,
   kStreams,
   kCheck,
+  kValidate,
   kMigrate,
   kStatus,
 };
@@ -50,6 +51,7 @@ Commands (default: run as a daemon, syncing every stream on its schedule):
   --backfill --from YYYY-MM-DD [--to YYYY-MM-DD]
                                  sync that date range (resumable), then exit
   --check                        validate the config, reach the database and every source
+  --validate                     validate the config only (offline; for ExecStartPre=)
   --migrate                      apply schema migrations and exit
   --status                       print per-stream sync state
   --version, --help
@@ -76,6 +78,7 @@ Invocation parse_command_line(int argc, char** argv, std::chrono::sys_days today
       {"source", required_argument, nullptr, kSource},
       {"streams", required_argument, nullptr, kStreams},
       {"check", no_argument, nullptr, kCheck},
+      {"validate", no_argument, nullptr, kValidate},
       {"migrate", no_argument, nullptr, kMigrate},
       {"status", no_argument, nullptr, kStatus},
       {nullptr, 0, nullptr, 0},
@@ -110,6 +113,9 @@ Invocation parse_command_line(int argc, char** argv, std::chrono::sys_days today
         break;
       case kCheck:
         set_command(Command::check, "--check");
+        break;
+      case kValidate:
+        set_command(Command::validate, "--validate");
         break;
       case kMigrate:
         set_command(Command::migrate, "--migrate");

@@ -19,7 +19,7 @@ enum ExitCode : int {
   kExitConfig = 78,       // EX_CONFIG
 };
 
-enum class Command { daemon, once, backfill, check, migrate, status, version, help };
+enum class Command { daemon, once, backfill, check, validate, migrate, status, version, help };
 
 struct Invocation {
   Command command = Command::daemon;

@@ -8,6 +8,7 @@
 namespace partnersync::cli {
 
 int run_migrate(const config::Config& config);
+int run_validate(const config::Config& config);  // the config loaded: nothing left to do
 int run_check(const config::Config& config, const Invocation& invocation);
 int run_status(const config::Config& config, const Invocation& invocation);
 int run_sync(const config::Config& config, const Invocation& invocation);  // once/backfill/daemon
