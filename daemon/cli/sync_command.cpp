@@ -22,6 +22,7 @@ int run_sync(const config::Config& config, const Invocation& invocation) {
                        " (add it to --streams)");
   }
   request.streams = invocation.streams;
+  request.config_path = invocation.config_path;
   switch (invocation.command) {
     case Command::once:
       request.mode = sync::RunMode::once;

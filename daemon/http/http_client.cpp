@@ -652,6 +652,10 @@ struct Client::Impl {
         result = co_await attempt_once(*url, request);
       }
       const auto elapsed = std::chrono::duration_cast<Milliseconds>(Clock::now() - started).count();
+      if (options.on_attempt) {
+        const bool cancelled = result.failure && result.failure->kind == ErrorKind::cancelled;
+        if (!cancelled) options.on_attempt(result.failure ? 0 : result.response.status);
+      }
 
       ErrorKind kind = ErrorKind::http_status;
       std::string cause;
@@ -688,6 +692,7 @@ struct Client::Impl {
       spdlog::warn("GET {}: {} on attempt {}/{}, retrying in {} ms{}", shown, obs::redact(cause),
                    attempt, max_attempts, wait.count(), retry_after ? " (Retry-After)" : "");
       counters.retries.fetch_add(1, std::memory_order_relaxed);
+      if (options.on_retry) options.on_retry();
       asio::steady_timer timer(executor, wait);
       auto [tec] = co_await timer.async_wait(nothrow);
       if (tec) co_return make_error(ErrorKind::cancelled, 0, attempt, shown, "cancelled");

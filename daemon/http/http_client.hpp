@@ -10,6 +10,7 @@
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <utility>
@@ -32,6 +33,10 @@ struct ClientOptions {
   int max_in_flight = 4;  // requests in flight through this client at most
   double rate_limit = 0;  // requests per second started at most; 0 = unlimited
   std::string user_agent = "partnersync/" PARTNERSYNC_VERSION;
+  // Called on the client's executor after every attempt with the answer's status (0 when no
+  // answer came), and before every retry's wait: the daemon's metrics.
+  std::function<void(unsigned status)> on_attempt;
+  std::function<void()> on_retry;
 };
 
 struct Header {

@@ -48,4 +48,18 @@ boost::asio::awaitable<bool> sleep_for(Cancellation& cancel,
   co_return !cancel.requested();
 }
 
+boost::asio::awaitable<bool> sleep_for(Cancellation& cancel, Cancellation& also,
+                                       std::chrono::steady_clock::duration d) {
+  namespace asio = boost::asio;
+  if (cancel.requested() || also.requested()) co_return false;
+  asio::steady_timer timer(co_await asio::this_coro::executor, d);
+  const auto first = cancel.on_cancel([&timer] { timer.cancel(); });
+  const auto second = also.on_cancel([&timer] { timer.cancel(); });
+  boost::system::error_code ec;
+  co_await timer.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+  cancel.forget(first);
+  also.forget(second);
+  co_return !cancel.requested() && !also.requested();
+}
+
 }  // namespace partnersync::sync

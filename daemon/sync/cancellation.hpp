@@ -32,5 +32,8 @@ class Cancellation {
 
 // Sleeps for `duration` unless `cancel` fires first. Returns false when cancelled.
 boost::asio::awaitable<bool> sleep_for(Cancellation& cancel, std::chrono::steady_clock::duration d);
+// The same, ended by either signal.
+boost::asio::awaitable<bool> sleep_for(Cancellation& cancel, Cancellation& also,
+                                       std::chrono::steady_clock::duration d);
 
 }  // namespace partnersync::sync

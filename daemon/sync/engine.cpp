@@ -6,18 +6,26 @@
 #include <spdlog/spdlog.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <csignal>
+#include <map>
 #include <memory>
 
+#include "daemon/config/config.hpp"
+#include "daemon/obs/log.hpp"
+#include "daemon/service/http_server.hpp"
+#include "daemon/service/metrics.hpp"
+#include "daemon/sync/daemon_service.hpp"
 #include "daemon/sync/progress.hpp"
 #include "daemon/sync/requester.hpp"
 #include "daemon/sync/scheduler.hpp"
 #include "daemon/sync/source_runner.hpp"
 #include "daemon/sync/store_pool.hpp"
+#include "daemon/sync/wait_group.hpp"
 
 namespace partnersync::sync {
 namespace {
@@ -33,9 +41,140 @@ std::vector<const config::Source*> sources_of(const config::Config& config,
   return out;
 }
 
+// The sources a daemon generation runs: --source names, looked up in the configuration in
+// force (a reload may have changed them).
+std::vector<const config::Source*> selected_in(const config::Config& config,
+                                               const std::vector<std::string>& names) {
+  std::vector<const config::Source*> out;
+  for (const auto& s : config.sources)
+    if (names.empty() || std::find(names.begin(), names.end(), s.name) != names.end())
+      out.push_back(&s);
+  return out;
+}
+
+// What a reload cannot change in a running process.
+void warn_restart_needed(const config::Config& running, const config::Config& next) {
+  if (running.database_url != next.database_url ||
+      running.database_connections != next.database_connections)
+    spdlog::warn("reload: database settings changed; they take effect after a restart");
+  if (running.server.listen != next.server.listen)
+    spdlog::warn("reload: server.listen changed; it takes effect after a restart");
+}
+
+// Daemon mode: generations of source loops under one io_context, server and set of stores.
+// SIGHUP validates the file again; a valid one ends the generation once every pass in flight
+// is done (windows in flight finish under the old configuration) and starts the next.
+int run_daemon(const config::Config& initial, const RunRequest& request) {
+  StorePool stores(initial.database_url, initial.database_connections);
+  stores.store().migrate();  // throws DatabaseUnavailable when the database cannot be reached
+
+  asio::io_context ioc(1);
+  std::unique_ptr<DaemonService> service;
+  try {
+    service = std::make_unique<DaemonService>(initial, ioc.get_executor(), stores);
+  } catch (const service::HttpServerError& e) {
+    spdlog::error("{}: server.listen: {}", initial.file, e.what());
+    return 78;
+  }
+  std::vector<std::string> names;
+  for (const auto* s : request.sources) names.push_back(s->name);
+
+  Progress progress(false);
+  auto current = std::make_shared<const config::Config>(initial);
+  std::shared_ptr<const config::Config> pending;
+  std::vector<std::unique_ptr<SourceRunner>> runners;
+  auto drain = std::make_unique<Cancellation>();
+  std::map<std::string, LastRuns> last_runs;
+  int stop_signal = 0;
+
+  asio::signal_set signals(ioc, SIGINT, SIGTERM);
+  std::function<void(const boost::system::error_code&, int)> on_signal =
+      [&](const boost::system::error_code& ec, int signal) {
+        if (ec) return;
+        if (stop_signal != 0) {
+          static constexpr char kNow[] = "partnersync: second signal, exiting now\n";
+          [[maybe_unused]] auto n = ::write(STDERR_FILENO, kNow, sizeof kNow - 1);
+          ::_exit(128 + signal);
+        }
+        stop_signal = signal;
+        spdlog::info("signal {}: stopping (windows in flight roll back); a second signal exits now",
+                     signal);
+        service->stopping();
+        for (auto& r : runners) r->cancel();
+        drain->request();
+        stores.stop();
+        signals.async_wait(on_signal);
+      };
+  signals.async_wait(on_signal);
+
+  asio::signal_set hangup(ioc, SIGHUP);
+  std::function<void(const boost::system::error_code&, int)> on_hangup =
+      [&](const boost::system::error_code& ec, int) {
+        if (ec) return;
+        service->reloading();
+        try {
+          auto next =
+              std::make_shared<const config::Config>(config::load_config(request.config_path));
+          warn_restart_needed(*current, *next);
+          obs::init_logging(next->log.format == config::LogFormat::json ? obs::LogFormat::json
+                                                                        : obs::LogFormat::text,
+                            next->log.level);
+          spdlog::info("reload: {} is valid; it applies once the passes in flight are done",
+                       request.config_path);
+          pending = std::move(next);
+          drain->request();
+        } catch (const config::ConfigError& e) {
+          spdlog::error("reload failed, keeping the running configuration: {}", e.what());
+          service->reloaded(*current);
+        }
+        hangup.async_wait(on_hangup);
+      };
+  hangup.async_wait(on_hangup);
+
+  asio::co_spawn(
+      ioc,
+      [&]() -> awaitable<void> {
+        for (;;) {
+          const auto sources = selected_in(*current, names);
+          WaitGroup group(ioc.get_executor());
+          for (const auto* s : sources) {
+            runners.push_back(std::make_unique<SourceRunner>(
+                *current, *s, stores, progress, request, ioc.get_executor(), &service->metrics()));
+            SourceRunner& runner = *runners.back();
+            group.add();
+            asio::co_spawn(
+                ioc, run_on_schedule(runner, stores, service.get(), last_runs[s->name], *drain),
+                [&group](const std::exception_ptr& e) { group.done(e); });
+          }
+          std::exception_ptr error;
+          try {
+            co_await group.wait();
+          } catch (const std::exception& e) {
+            // Every failure is classified inside a pass; reaching here is a bug.
+            spdlog::error("scheduler: {}", e.what());
+            error = std::current_exception();
+          }
+          runners.clear();
+          if (stop_signal != 0 || error || !pending) break;
+          current = std::move(pending);
+          drain = std::make_unique<Cancellation>();
+          service->reloaded(*current);
+          spdlog::info("reload: running with the new configuration");
+        }
+        service->stopping();
+        signals.cancel();
+        hangup.cancel();
+      },
+      asio::detached);
+  service->ready();
+  ioc.run();
+  return 0;
+}
+
 }  // namespace
 
 int run_engine(const config::Config& config, const RunRequest& request) {
+  if (request.mode == RunMode::daemon) return run_daemon(config, request);
   StorePool stores(config.database_url, config.database_connections);
   stores.store().migrate();  // throws DatabaseUnavailable when the database cannot be reached
 
@@ -77,10 +216,6 @@ int run_engine(const config::Config& config, const RunRequest& request) {
     asio::co_spawn(
         ioc,
         [&]() -> awaitable<PassOutcome> {
-          if (request.mode == RunMode::daemon) {
-            co_await run_on_schedule(runner, stores);
-            co_return PassOutcome::cancelled;
-          }
           const std::set<std::string> streams(runner.source().streams.begin(),
                                               runner.source().streams.end());
           co_return co_await runner.pass(streams);
@@ -106,7 +241,6 @@ int run_engine(const config::Config& config, const RunRequest& request) {
   progress.finish();
   if (unavailable) return 69;
   if (stop_signal != 0 && request.mode != RunMode::daemon) return 128 + stop_signal;
-  if (request.mode == RunMode::daemon) return ok ? 0 : 1;  // stopped by a signal, as asked
   return ok ? 0 : 1;
 }
 

@@ -18,10 +18,13 @@ struct RunRequest {
   std::vector<const config::Source*> sources;  // empty = all
   std::vector<std::string> streams;            // empty = each source's configured streams
   std::optional<DateRange> backfill;           // RunMode::backfill
+  std::string config_path;                     // daemon mode: read again on SIGHUP
 };
 
 // Runs and returns the process exit code: 0 everything synced (not-applicable streams count
-// as synced), 1 a stream failed, 69 the database was unreachable.
+// as synced), 1 a stream failed, 69 the database was unreachable, 128+signal a one-shot run
+// cancelled by SIGINT/SIGTERM; daemon mode returns 0 when stopped by a signal, 78 when
+// server.listen cannot be served.
 int run_engine(const config::Config& config, const RunRequest& request);
 
 struct SourceCheck {

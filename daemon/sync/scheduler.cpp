@@ -1,14 +1,14 @@
 // Jitter (+-10%) keeps many streams and sources from firing together; a database outage is
-// retried with backoff (5 s doubling to the stream interval, at most 5 minutes).
+// retried with backoff (5 s doubling, at most 5 minutes).
 #include "daemon/sync/scheduler.hpp"
 
 #include <malloc.h>
 #include <spdlog/spdlog.h>
 
-#include <map>
 #include <random>
 #include <set>
 
+#include "daemon/sync/daemon_service.hpp"
 #include "daemon/sync/source_runner.hpp"
 #include "daemon/sync/store_pool.hpp"
 
@@ -20,37 +20,49 @@ constexpr auto kOutageRetryFirst = std::chrono::seconds(5);
 constexpr auto kOutageRetryMax = std::chrono::seconds(300);
 }  // namespace
 
-boost::asio::awaitable<void> run_on_schedule(SourceRunner& runner, StorePool& stores) {
+boost::asio::awaitable<void> run_on_schedule(SourceRunner& runner, StorePool& stores,
+                                             DaemonService* service, LastRuns& last_runs,
+                                             Cancellation& drain) {
   const config::Source& source = runner.source();
   Cancellation& cancel = runner.cancellation();
-  std::map<std::string, Clock::time_point> next_due;
   std::mt19937_64 random(std::random_device{}());
-  for (const auto& s : source.streams) next_due[s] = Clock::now();
+  auto jittered = [&](std::chrono::seconds interval) {
+    std::uniform_real_distribution<double> jitter(0.9, 1.1);
+    return std::chrono::duration_cast<Clock::duration>(
+        std::chrono::duration<double>(static_cast<double>(interval.count()) * jitter(random)));
+  };
+  std::map<std::string, Clock::time_point> next_due;
+  for (const auto& s : source.streams) {
+    const auto last = last_runs.find(s);
+    next_due[s] =
+        last == last_runs.end() ? Clock::now() : last->second + jittered(runner.interval_of(s));
+  }
   std::chrono::seconds outage_wait = kOutageRetryFirst;
-  while (!cancel.requested()) {
+  while (!cancel.requested() && !drain.requested()) {
     std::set<std::string> due;
     const auto now = Clock::now();
     for (const auto& [stream, at] : next_due)
       if (at <= now) due.insert(stream);
     if (!due.empty()) {
+      if (service != nullptr) service->pass_started(source.name);
+      const auto started = Clock::now();
       const PassOutcome outcome = co_await runner.pass(due);
+      if (service != nullptr)
+        service->pass_finished(source.name, outcome == PassOutcome::succeeded,
+                               outcome == PassOutcome::database_down);
       if (outcome == PassOutcome::cancelled) break;
       if (outcome == PassOutcome::database_down) {
         // The streams stay due: the pass runs again as soon as the database is back.
         spdlog::warn("source {}: database unavailable, next attempt in {}s", source.name,
                      outage_wait.count());
-        if (!co_await sleep_for(cancel, outage_wait)) break;
+        if (!co_await sleep_for(cancel, drain, outage_wait)) break;
         outage_wait = std::min(outage_wait * 2, kOutageRetryMax);
         continue;
       }
       outage_wait = kOutageRetryFirst;
       for (const auto& stream : due) {
-        const auto interval = runner.interval_of(stream);
-        std::uniform_real_distribution<double> jitter(0.9, 1.1);
-        next_due[stream] =
-            Clock::now() +
-            std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(
-                static_cast<double>(interval.count()) * jitter(random)));
+        last_runs[stream] = started;
+        next_due[stream] = Clock::now() + jittered(runner.interval_of(stream));
       }
     }
     auto earliest = Clock::time_point::max();
@@ -65,7 +77,7 @@ boost::asio::awaitable<void> run_on_schedule(SourceRunner& runner, StorePool& st
       }
       malloc_trim(0);
     }
-    if (!co_await sleep_for(cancel, earliest - Clock::now())) break;
+    if (!co_await sleep_for(cancel, drain, earliest - Clock::now())) break;
   }
 }
 

@@ -8,6 +8,7 @@
 #include <map>
 
 #include "daemon/calendar/zone_day.hpp"
+#include "daemon/service/metrics.hpp"
 #include "daemon/sync/failure_policy.hpp"
 #include "daemon/sync/progress.hpp"
 #include "daemon/sync/store_pool.hpp"
@@ -24,7 +25,8 @@ constexpr auto kNotApplicableRetry = std::chrono::hours(24 * 7);
 // How often a pass asks again for a source another process holds.
 constexpr auto kLockRetry = std::chrono::seconds(5);
 
-http::ClientOptions client_options(const config::Config& config) {
+http::ClientOptions client_options(const config::Config& config, const std::string& source,
+                                   service::Metrics* metrics) {
   http::ClientOptions o;
   o.request_timeout = std::chrono::duration_cast<std::chrono::milliseconds>(config.http.timeout);
   o.idle_timeout = std::min(o.request_timeout, std::chrono::milliseconds(15'000));
@@ -34,6 +36,10 @@ http::ClientOptions client_options(const config::Config& config) {
   o.max_body_bytes = config.http.max_body_bytes;
   o.max_in_flight = config.sync.concurrency;
   o.rate_limit = config.http.rate_limit;
+  if (metrics != nullptr) {
+    o.on_attempt = [metrics, source](unsigned status) { metrics->http_request(source, status); };
+    o.on_retry = [metrics, source] { metrics->http_retry(source); };
+  }
   return o;
 }
 
@@ -55,15 +61,16 @@ std::string_view outcome_word(RunStatus status) {
 
 SourceRunner::SourceRunner(const config::Config& config, const config::Source& source,
                            StorePool& stores, Progress& progress, const RunRequest& request,
-                           asio::any_io_executor ex)
+                           asio::any_io_executor ex, service::Metrics* metrics)
     : config_(config),
       source_(source),
       stores_(stores),
       progress_(progress),
       request_(request),
-      client_(std::move(ex), client_options(config)),
+      metrics_(metrics),
+      client_(std::move(ex), client_options(config, source.name, metrics)),
       requester_(source, client_),
-      context_{config, source, requester_, stores, cancel_, progress} {}
+      context_{config, source, requester_, stores, cancel_, progress, metrics} {}
 
 void SourceRunner::cancel() {
   cancel_.request();
@@ -240,6 +247,7 @@ awaitable<RunStatus> SourceRunner::run_stream(
   progress_.planned(plan.size());
   std::optional<DateRange> overall;
   if (!plan.empty()) overall = DateRange{plan.front().from, plan.back().to};
+  const auto started = std::chrono::steady_clock::now();
   auto start = [=](SyncStore& s) { return s.start_run(source, stream, mode, overall); };
   run.run_id = co_await stores_.run(std::move(start));
 
@@ -289,21 +297,46 @@ awaitable<RunStatus> SourceRunner::run_stream(
   std::optional<TimePoint> next;
   if (request_.mode == RunMode::daemon) next = now + interval_of(stream);
   const std::string recorded = status == RunStatus::succeeded ? "" : reason;
+  const bool want_coverage = windowed && metrics_ != nullptr;
   auto record = [=](SyncStore& s) {
     s.finish_run(run_id, totals, status, recorded);
     s.record_outcome(source, stream, status, recorded, refreshed, next);
     if (backfill_done) s.finish_backfill(source, stream);
-    return 0;
+    std::optional<Day> covered_to;
+    if (want_coverage) {
+      const auto coverage = s.coverage(source, stream);
+      if (!coverage.empty()) covered_to = coverage.back().to;
+    }
+    return covered_to;
   };
   std::exception_ptr record_error;
+  std::optional<Day> covered_to;
   try {
-    co_await stores_.run(std::move(record));
+    covered_to = co_await stores_.run(std::move(record));
   } catch (const std::exception&) {
     record_error = std::current_exception();
   }
   if (record_error) {
     orphaned_runs_.push_back(run_id);
     std::rethrow_exception(record_error);
+  }
+  // The metrics hear of the run where its sync.runs row is written (cancelled runs are no
+  // outcome interface.md counts).
+  if (metrics_ != nullptr && status != RunStatus::cancelled) {
+    const auto finished = std::chrono::system_clock::now();
+    const auto kind = status == RunStatus::succeeded        ? service::RunStatus::succeeded
+                      : status == RunStatus::not_applicable ? service::RunStatus::not_applicable
+                                                            : service::RunStatus::failed;
+    metrics_->run_finished(
+        source, stream, kind, static_cast<std::uint64_t>(totals.rows_inserted),
+        static_cast<std::uint64_t>(totals.rows_updated),
+        static_cast<std::uint64_t>(totals.rows_unchanged),
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count(),
+        std::chrono::duration<double>(finished.time_since_epoch()).count());
+    if (covered_to) {
+      const auto end = std::chrono::sys_seconds(*covered_to + std::chrono::days(1));
+      metrics_->coverage_end(source, stream, static_cast<double>(end.time_since_epoch().count()));
+    }
   }
   // Recorded; now the failures that end the source's pass go up.
   if (stops_source) std::rethrow_exception(error);

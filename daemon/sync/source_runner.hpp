@@ -28,8 +28,10 @@ enum class PassOutcome {
 
 class SourceRunner {
  public:
+  // `metrics` (daemon mode, may be null) hears of every request, retry, run and quarantine.
   SourceRunner(const config::Config& config, const config::Source& source, StorePool& stores,
-               Progress& progress, const RunRequest& request, boost::asio::any_io_executor ex);
+               Progress& progress, const RunRequest& request, boost::asio::any_io_executor ex,
+               service::Metrics* metrics = nullptr);
 
   // One pass over the selected streams that are `due` (and the children of those that ran).
   boost::asio::awaitable<PassOutcome> pass(const std::set<std::string>& due);
@@ -58,6 +60,7 @@ class SourceRunner {
   StorePool& stores_;
   Progress& progress_;
   const RunRequest& request_;
+  service::Metrics* metrics_;
   http::Client client_;
   Requester requester_;
   Cancellation cancel_;

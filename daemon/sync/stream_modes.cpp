@@ -14,11 +14,13 @@
 #include <exception>
 
 #include "daemon/obs/redact.hpp"
+#include "daemon/service/metrics.hpp"
 #include "daemon/sync/cancellation.hpp"
 #include "daemon/sync/failure_policy.hpp"
 #include "daemon/sync/progress.hpp"
 #include "daemon/sync/requester.hpp"
 #include "daemon/sync/store_pool.hpp"
+#include "daemon/sync/wait_group.hpp"
 
 namespace partnersync::sync {
 namespace {
@@ -35,30 +37,6 @@ constexpr std::size_t kWindowByteLimit = 2u << 20;
 constexpr std::size_t kWindowRowLimit = 20000;
 // Child requests (invoices, users, add-ons) are committed in batches of this many parents.
 constexpr std::size_t kChildBatch = 50;
-
-// Waits for a number of spawned coroutines (the io_context is single-threaded: no atomics).
-class WaitGroup {
- public:
-  explicit WaitGroup(const asio::any_io_executor& ex)
-      : timer_(ex, std::chrono::steady_clock::time_point::max()) {}
-  void add() { ++count_; }
-  void done(const std::exception_ptr& e) {
-    if (e && !first_error_) first_error_ = e;
-    if (--count_ == 0) timer_.cancel();
-  }
-  awaitable<void> wait() {
-    while (count_ > 0) {
-      boost::system::error_code ec;
-      co_await timer_.async_wait(asio::redirect_error(use_awaitable, ec));
-    }
-    if (first_error_) std::rethrow_exception(first_error_);
-  }
-
- private:
-  asio::steady_timer timer_;
-  int count_ = 0;
-  std::exception_ptr first_error_;
-};
 
 // A body received and not yet committed: what sync.quarantine keeps if its rows are refused.
 struct Received {
@@ -83,6 +61,7 @@ awaitable<void> quarantine(SourceContext& ctx, StreamRun& run, const std::string
     return 0;
   };
   co_await ctx.stores.run(std::move(work));
+  if (ctx.metrics != nullptr) ctx.metrics->quarantined(source, stream);
 }
 
 // A fetch outcome other than ok (and other than those the caller handles) as a SyncError.

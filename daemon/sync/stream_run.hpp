@@ -13,6 +13,10 @@
 #include "daemon/sync/stream_spec.hpp"
 #include "daemon/sync/sync_store.hpp"
 
+namespace partnersync::sync {}  // namespace partnersync::sync
+namespace partnersync::service {
+class Metrics;
+}
 namespace partnersync::sync {
 
 class Cancellation;
@@ -55,6 +59,7 @@ struct SourceContext {
   StorePool& stores;
   Cancellation& cancel;
   Progress& progress;
+  service::Metrics* metrics = nullptr;  // daemon mode only
 };
 
 }  // namespace partnersync::sync

@@ -19,7 +19,7 @@
 namespace partnersync::sync {
 namespace {
 
-constexpr int kReconnectAttempts = 8;
+
 
 // One process syncs a source at a time (issue 10): a session advisory lock per source, held
 // for a pass. The two-key form keeps it apart from the migrator's and sync.record_window's.
@@ -69,7 +69,7 @@ pqxx::connection_base& SyncStore::connection() {
 }
 
 template <typename F>
-auto SyncStore::with_reconnect(const char* what, F&& work) {
+auto SyncStore::with_reconnect(const char* what, F&& work, int attempts) {
   for (int attempt = 1;; ++attempt) {
     try {
       return work(connection());
@@ -84,13 +84,13 @@ auto SyncStore::with_reconnect(const char* what, F&& work) {
           dynamic_cast<const pqxx::in_doubt_error*>(&e) != nullptr ||
           failure.kind == FailureKind::database_down)
         connection_->c.reset();
-      if (attempt >= kReconnectAttempts) {
+      if (attempt >= attempts) {
         if (failure.kind == FailureKind::database_down) throw;
         throw db::DatabaseUnavailable(std::string("database failed during ") + what + " " +
                                       std::to_string(attempt) + " times: " + failure.reason);
       }
       spdlog::warn("database: {} during {} (attempt {}/{}), retrying", failure.reason, what,
-                   attempt, kReconnectAttempts);
+                   attempt, attempts);
     }
     // 0.5, 1, 2, 4, 4, ... seconds: a PostgreSQL restart takes a few seconds. Shutdown ends
     // the wait at once.
@@ -261,6 +261,44 @@ db::WriteCounts SyncStore::commit(const db::TableLayout& layout, const std::stri
   return with_reconnect("writing a window", [&](pqxx::connection_base& c) {
     return db::commit_window(c, layout, copy_text, rows, record);
   });
+}
+
+std::vector<StreamStatusRow> SyncStore::status_rows() {
+  // Two attempts (a connection closed while idle is reconnected once): /readyz must say
+  // "database unreachable" within seconds, not after the sync's patient retries.
+  return with_reconnect("reading sync.state", [&](pqxx::connection_base& c) {
+    pqxx::read_transaction tx(c);
+    std::vector<StreamStatusRow> out;
+    for (const auto& row :
+         tx.exec("SELECT s.source, s.stream, extract(epoch FROM s.last_success_at), "
+                 "coalesce(s.last_error, ''), s.not_applicable, coalesce(r.status, ''), "
+                 "coalesce(r.rows_received, 0) FROM sync.state s LEFT JOIN LATERAL ("
+                 "SELECT status, rows_received FROM sync.runs WHERE source = s.source AND "
+                 "stream = s.stream ORDER BY run_id DESC LIMIT 1) r ON true "
+                 "ORDER BY s.source, s.stream")) {
+      StreamStatusRow r;
+      r.source = row[0].as<std::string>();
+      r.stream = row[1].as<std::string>();
+      r.last_success = parse_epoch(row[2]);
+      r.last_error = row[3].as<std::string>();
+      r.not_applicable = row[4].as<bool>();
+      r.last_status = row[5].as<std::string>();
+      r.last_rows = row[6].as<std::int64_t>();
+      out.push_back(std::move(r));
+    }
+    for (const auto& row :
+         tx.exec("SELECT source, stream, window_from::text, window_to::text FROM sync.windows "
+                 "ORDER BY source, stream, window_from")) {
+      for (auto& r : out) {
+        if (r.source == row[0].c_str() && r.stream == row[1].c_str()) {
+          r.coverage.push_back(
+              {parse_day(row[2].as<std::string>()), parse_day(row[3].as<std::string>())});
+          break;
+        }
+      }
+    }
+    return out;
+  }, 2);
 }
 
 bool SyncStore::try_lock_source(const std::string& source) {

@@ -48,6 +48,19 @@ struct WindowCommit {
   std::optional<DateRange> backfill;  // recorded in sync.backfill_progress when set
 };
 
+// What the status page and /readyz show of one stream (sync.state, the last sync.runs row and
+// the merged sync.windows).
+struct StreamStatusRow {
+  std::string source;
+  std::string stream;
+  std::optional<TimePoint> last_success;
+  std::string last_error;
+  bool not_applicable = false;
+  std::string last_status;  // of the newest run, "" when none
+  std::int64_t last_rows = 0;
+  std::vector<DateRange> coverage;
+};
+
 class SyncStore {
  public:
   explicit SyncStore(std::string database_url);
@@ -79,6 +92,9 @@ class SyncStore {
   db::WriteCounts commit(const db::TableLayout& layout, const std::string& copy_text,
                          std::int64_t rows, const WindowCommit& commit);
 
+  // Every stream sync.state knows, for the daemon's status page and /readyz.
+  std::vector<StreamStatusRow> status_rows();
+
   // The per-source lock of a pass (a session advisory lock on this store's connection): false
   // when another process holds it.
   bool try_lock_source(const std::string& source);
@@ -93,7 +109,8 @@ class SyncStore {
 
  private:
   template <typename F>
-  auto with_reconnect(const char* what, F&& work);
+  auto with_reconnect(const char* what, F&& work, int attempts = kReconnectAttempts);
+  static constexpr int kReconnectAttempts = 8;
   pqxx::connection_base& connection();
 
   std::string url_;

@@ -29,21 +29,6 @@ void execute(const std::string& url, const std::string& sql) {
   tx.commit();
 }
 
-// Polls `condition` every 50 ms until it holds or `timeout` passes.
-template <typename F>
-bool eventually(F condition, std::chrono::milliseconds timeout) {
-  const auto deadline = Clock::now() + timeout;
-  while (Clock::now() < deadline) {
-    try {
-      if (condition()) return true;
-    } catch (const std::exception&) {
-      // Not migrated yet.
-    }
-    std::this_thread::sleep_for(std::chrono::milliseconds(50));
-  }
-  return false;
-}
-
 ConfigSpec spec_for(const testing::TestDatabase& db, const sim::Simulator& sim,
                     const sim::SimOptions& options, std::vector<std::string> streams) {
   ConfigSpec spec;

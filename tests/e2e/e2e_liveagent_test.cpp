@@ -390,7 +390,8 @@ TEST(E2eLiveagent, OnceLandsExactlyTheGroundTruth) {
   expect_ground_truth(db.url(), *ds);
   expect_invalid_values_counted_and_logged_once(db.url(), *ds, run.errors);
   EXPECT_EQ(windows_of(db.url(), "accounts"),
-            std::vector<std::string>{std::string(kStartDate) + ".." + day_text(today_days())});
+            std::vector<std::string>{std::string(kStartDate) + ".." +
+                                     day_text(today_days_in("America/Los_Angeles"))});
 }
 
 TEST(E2eLiveagent, SuspendedAccountIsUpdatedAndActiveVersionGoesToHistory) {
@@ -631,7 +632,8 @@ TEST(E2eLiveagent, StatusListsTheStreamsAndCheckReportsReachability) {
     EXPECT_EQ(lines[0].find("\tnever\t") == std::string::npos, ran) << lines[0];
   }
   EXPECT_NE(lines_containing(status.output, "la\taccounts\t")[0].find(
-                std::string("\t") + kStartDate + ".." + day_text(today_days()) + "\t"),
+                std::string("\t") + kStartDate + ".." +
+                day_text(today_days_in("America/Los_Angeles")) + "\t"),
             std::string::npos)
       << status.output;
 }

@@ -16,6 +16,8 @@
 #include <sstream>
 #include <thread>
 
+#include "daemon/calendar/zone_day.hpp"
+
 extern char** environ;
 
 namespace partnersync::e2e {
@@ -125,6 +127,7 @@ ConfigFile::ConfigFile(const ConfigSpec& spec) : dir_(make_temp_dir("ps-e2e-conf
       << "  retries: " << spec.retries << "\n"
       << "log:\n"
       << "  level: " << spec.log_level << "\n";
+  if (!spec.listen.empty()) out << "server:\n  listen: \"" << spec.listen << "\"\n";
 }
 
 ConfigFile::ConfigFile(const ConfigYaml& yaml) : dir_(make_temp_dir("ps-e2e-config-")) {
@@ -622,6 +625,23 @@ std::string query_param(const sim::LoggedRequest& request, const std::string& na
   for (const auto& [k, v] : request.query)
     if (k == name) return v;
   return {};
+}
+
+std::int64_t today_days_in(const std::string& zone) {
+  return calendar::today_in(zone, std::chrono::system_clock::now()).time_since_epoch().count();
+}
+
+bool eventually(const std::function<bool()>& condition, std::chrono::milliseconds timeout) {
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (std::chrono::steady_clock::now() < deadline) {
+    try {
+      if (condition()) return true;
+    } catch (const std::exception&) {
+      // Not there yet.
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  return false;
 }
 
 }  // namespace partnersync::e2e

@@ -8,6 +8,7 @@
 #include <chrono>
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
@@ -24,6 +25,8 @@ namespace partnersync::e2e {
 
 // Days since epoch of the real UTC date: the engine plans windows up to it.
 std::int64_t today_days();
+// Days since epoch of today in an IANA zone: what the engine plans to for a source in it.
+std::int64_t today_days_in(const std::string& zone);
 std::string day_text(std::int64_t days);  // "YYYY-MM-DD"
 
 // ---- the simulator ----------------------------------------------------------------------------
@@ -47,6 +50,7 @@ struct ConfigSpec {
   int retries = 2;
   std::string timeout = "10s";
   std::string log_level = "info";
+  std::string listen;  // server.listen when set
 };
 
 // Writes the YAML into a fresh temporary directory (removed with the returned object).
@@ -157,6 +161,10 @@ extern const char* const kSolutionInvoicesSql;
 // Compares two sorted row lists; on a difference says how many rows differ and shows a few.
 ::testing::AssertionResult same_rows(const std::vector<std::string>& expected,
                                      const std::vector<std::string>& actual);
+
+// Polls `condition` every 50 ms until it holds or `timeout` passes; an exception (a table not
+// migrated yet) counts as "not yet".
+bool eventually(const std::function<bool()>& condition, std::chrono::milliseconds timeout);
 
 // Requests the simulator logged for `path`.
 std::vector<sim::LoggedRequest> requests_to(const sim::Simulator& sim, const std::string& path);
