@@ -222,49 +222,56 @@ COMMENT ON COLUMN bi.account_status_changes.to_status IS 'Status meaning after t
 
 -- ---- bi.account_status_daily --------------------------------------------------------------------
 -- Counted from +1/-1 steps at each version's start and end day and a running sum, so the cost
--- grows with versions plus days times statuses, not accounts times days.
+-- grows with versions plus days times (status, variation) pairs, not accounts times days.
 
 CREATE VIEW bi.account_status_daily AS
 WITH steps AS (
-    SELECT source, status_code, status, valid_from::date AS day, 1 AS step
+    SELECT source, status_code, status, variation_id, valid_from::date AS day, 1 AS step
       FROM bi.account_versions
     UNION ALL
-    SELECT source, status_code, status, valid_to::date, -1
+    SELECT source, status_code, status, variation_id, valid_to::date, -1
       FROM bi.account_versions
      WHERE valid_to IS NOT NULL
 ), daily_steps AS (
-    SELECT source, coalesce(status_code, '') AS status_code, status, day, sum(step) AS step
+    SELECT source, coalesce(status_code, '') AS status_code, status,
+           coalesce(variation_id, '') AS variation_id, day, sum(step) AS step
       FROM steps
-     GROUP BY 1, 2, 3, 4
+     GROUP BY 1, 2, 3, 4, 5
 ), bounds AS (
     SELECT source, min(day) AS first_day, greatest(max(day), current_date) AS last_day
       FROM daily_steps
      GROUP BY source
 ), grid AS (
-    SELECT s.source, s.status_code, s.status, d::date AS day
-      FROM (SELECT DISTINCT source, status_code, status FROM daily_steps) s
+    SELECT s.source, s.status_code, s.status, s.variation_id, d::date AS day
+      FROM (SELECT DISTINCT source, status_code, status, variation_id FROM daily_steps) s
       JOIN bounds b ON b.source = s.source
      CROSS JOIN LATERAL generate_series(b.first_day, b.last_day, interval '1 day') d
 )
 SELECT g.source,
        g.day,
-       nullif(g.status_code, '') AS status_code,
+       nullif(g.status_code, '')  AS status_code,
        g.status,
-       (sum(coalesce(ds.step, 0))
-            OVER (PARTITION BY g.source, g.status_code, g.status ORDER BY g.day))::integer
-                                 AS accounts
+       nullif(g.variation_id, '') AS variation_id,
+       v.name                     AS variation_name,
+       (sum(coalesce(ds.step, 0)) OVER (PARTITION BY g.source, g.status_code, g.status,
+                                                     g.variation_id ORDER BY g.day))::integer
+                                  AS accounts
   FROM grid g
   LEFT JOIN daily_steps ds
     ON ds.source = g.source AND ds.status_code = g.status_code AND ds.status = g.status
-   AND ds.day = g.day;
+   AND ds.variation_id = g.variation_id AND ds.day = g.day
+  LEFT JOIN liveagent.variations v
+    ON v.source = g.source AND v.variation_id = nullif(g.variation_id, '');
 
 COMMENT ON VIEW bi.account_status_daily IS
-    'LiveAgent accounts per source, day and status: the number of accounts whose version valid at the end of the day (today: now) had the status, from bi.account_versions. One row per day from the first account''s creation to today for every status the source ever had (0 when none that day). Before partnersync first synced an account, its first known status is assumed.';
+    'LiveAgent accounts per source, day, status and variation (plan): the number of accounts whose version valid at the end of the day (today: now) had that status and variation, from bi.account_versions. One row per day from the first account''s creation to today for every status and variation pair the source ever had (0 when none that day); sum over variations for accounts per status, over statuses for accounts per plan. Before partnersync first synced an account, its first known version is assumed.';
 COMMENT ON COLUMN bi.account_status_daily.source IS 'The reseller (source name in the partnersync config).';
 COMMENT ON COLUMN bi.account_status_daily.day IS 'The calendar day (session time zone).';
 COMMENT ON COLUMN bi.account_status_daily.status_code IS 'One-letter status code (a, s, t, n, b, c, ...).';
 COMMENT ON COLUMN bi.account_status_daily.status IS 'The status''s documented meaning (Active, Suspended, ...).';
-COMMENT ON COLUMN bi.account_status_daily.accounts IS 'Accounts with this status at the end of the day.';
+COMMENT ON COLUMN bi.account_status_daily.variation_id IS 'The variation (plan) of the accounts; NULL when they had none.';
+COMMENT ON COLUMN bi.account_status_daily.variation_name IS 'The variation''s name; NULL when the variation is not synced.';
+COMMENT ON COLUMN bi.account_status_daily.accounts IS 'Accounts with this status and variation at the end of the day.';
 
 -- ---- bi.liveagent_addons ------------------------------------------------------------------------
 

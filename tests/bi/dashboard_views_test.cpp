@@ -134,9 +134,9 @@ TEST(BiAccountStatusDaily, CountsTheStatusValidAtTheEndOfEachDayUpToToday) {
   MigratedDatabase db("bi_account_status_daily");
   insert_accounts(db);
   const std::string sql =
-      "SELECT day::text, status, accounts FROM bi.account_status_daily "
+      "SELECT day::text, status, sum(accounts) FROM bi.account_status_daily "
       "WHERE day IN ('2024-02-29', '2024-03-01', '2024-03-05', '2024-03-08', '2024-03-09', "
-      "'2024-03-10') ORDER BY 1, 2";
+      "'2024-03-10') GROUP BY 1, 2 ORDER BY 1, 2";
   EXPECT_EQ(rows(db, sql),
             (std::vector<std::string>{
                 "2024-03-01|Active|1", "2024-03-01|New|0", "2024-03-01|Suspended|0",
@@ -146,14 +146,14 @@ TEST(BiAccountStatusDaily, CountsTheStatusValidAtTheEndOfEachDayUpToToday) {
                 "2024-03-10|Active|1", "2024-03-10|New|1", "2024-03-10|Suspended|1"}))
       << "the suspension at noon on 03-10 counts from that day's end; nothing before 03-01";
   EXPECT_EQ(rows(db,
-                 "SELECT status, accounts FROM bi.account_status_daily "
-                 "WHERE day = current_date ORDER BY 1"),
-            (std::vector<std::string>{"Active|1", "New|1", "Suspended|1"}));
+                 "SELECT status, coalesce(variation_name, '-'), accounts "
+                 "FROM bi.account_status_daily WHERE day = current_date ORDER BY 1"),
+            (std::vector<std::string>{"Active|Business|1", "New|-|1", "Suspended|Business|1"}));
   EXPECT_EQ(rows(db,
                  "SELECT count(*) = 3 * (current_date - '2024-03-01' + 1) "
                  "FROM bi.account_status_daily"),
             std::vector<std::string>{"t"})
-      << "one row per day and status the source ever had, from the first creation to today";
+      << "one row per day and (status, variation) the source ever had, from the first creation";
 }
 
 TEST(BiLiveagentAddons, OneRowPerAddonWithItsAccountAndActiveFlag) {

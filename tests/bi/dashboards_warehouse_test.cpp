@@ -512,7 +512,7 @@ TEST_F(
         std::vector<std::string> out;
         out.reserve(m.size());
         for (const auto& [k, n] : m) out.push_back(k + "|" + std::to_string(n));
-        return out;
+        return sorted(out);
       };
       const auto current = panel(r, kLiveagent, "Accounts by status now", "la");
       EXPECT_EQ(sorted_rows(current.rows, {"status", "accounts"}), rows_of(now));
@@ -528,6 +528,21 @@ TEST_F(
       }
       EXPECT_EQ(sorted(on_today), rows_of(now));
       EXPECT_EQ(sorted(on_past_day), rows_of(past));
+
+      std::map<std::string, std::string> plan_names;
+      for (const auto& v : ds->variations) plan_names[v.id] = v.name;
+      std::map<std::string, int> active_by_plan;
+      for (const auto& a : ds->accounts) {
+        if (a.status == 'a') ++active_by_plan[plan_names.at(a.variation_id)];
+      }
+      const auto plans = panel(r, kLiveagent, "Active accounts by plan", "la");
+      std::vector<std::string> plans_today;
+      for (const auto& row : plans.rows) {
+        if (count(row["time"]) == today_ * kDay && count(row["active_accounts"]) > 0)
+          plans_today.push_back(row["metric"].as<std::string>() + "|" +
+                                std::to_string(count(row["active_accounts"])));
+      }
+      EXPECT_EQ(sorted(plans_today), rows_of(active_by_plan));
 
       const auto changes = panel(r, kLiveagent, "Status changes per day", "la");
       std::int64_t total_changes = 0;
@@ -566,11 +581,15 @@ TEST_F(
       }
       EXPECT_TRUE(seen);
       const auto la = panel(r, kHealth, "Streams", "la");
+      int accounts_rows = 0;
       for (const auto& row : la.rows) {
-        if (row["stream"].as<std::string>() == "accounts") {
-          EXPECT_EQ(count(row["last_run_rows_updated"]), after ? 3 : 0);
-        }
+        if (row["stream"].as<std::string>() != "accounts") continue;
+        ++accounts_rows;
+        EXPECT_EQ(count(row["last_run_rows_received"]),
+                  static_cast<std::int64_t>(ds->accounts.size()));
+        EXPECT_EQ(count(row["last_run_rows_updated"]), after ? 3 : 0) << "the suspended ones";
       }
+      EXPECT_EQ(accounts_rows, 1);
       const auto failures = panel(r, kHealth, "Failures and quarantined bodies", "acme");
       for (const auto& row : failures.rows) {
         EXPECT_EQ(count(row["failed_runs"]), 0) << row["stream"].as<std::string>();
