@@ -27,13 +27,17 @@ void skip(sj::value value, Taint& taint) {
       break;
     case sj::json_type::string: {
       const std::string_view token = value.raw_json_token();
+      check_end(token);
       // \u0000 is JSON: raw's writer refuses it, and a skipped value lands nowhere else.
       if (check_string_token(token) == StringCheck::invalid) not_json("string", trim(token));
       break;
     }
-    case sj::json_type::number:
-      number(trim(value.raw_json_token()), taint);
+    case sj::json_type::number: {
+      const std::string_view token = value.raw_json_token();
+      check_end(token);
+      number(trim(token), taint);
       break;
+    }
     case sj::json_type::boolean:
       (void)static_cast<bool>(value.get_bool());  // throws on an atom that is not true/false
       break;

@@ -40,6 +40,15 @@ inline bool key_has_escapes(const char* raw) {
   return *end == '\\';
 }
 
+// A scalar read by its token is not consumed, and simdjson skips an unconsumed string followed
+// by ':' as if it were a key ({"a":"b":2} passes): the token must be followed by what ends a
+// value in a container. (The character after a token is its next token, never a space.)
+inline void check_end(std::string_view token) {
+  const char next = token.data()[token.size()];
+  if (next != ',' && next != '}' && next != ']')
+    not_json("value not followed by , } or ]:", trim(token));
+}
+
 // A number token: JSON's grammar (simdjson checks it only when it converts), and within
 // numeric's limits.
 inline void number(std::string_view token, Taint& taint) {
@@ -60,7 +69,11 @@ inline void number(std::string_view token, Taint& taint) {
       break;
     case sj::json_type::number:
       in.kind = InputKind::number;
-      in.text = trim(value.raw_json_token());
+      {
+        const std::string_view token = value.raw_json_token();
+        check_end(token);
+        in.text = trim(token);
+      }
       number(in.text, taint);
       break;
     case sj::json_type::boolean:
