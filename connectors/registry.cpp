@@ -1,12 +1,13 @@
 // The stream declarations of every source kind, in run order: what the engine and the config
-// validation look streams up in (sync::stream_specs / sync::find_stream_spec).
+// validation look streams up in.
+#include "connectors/registry.hpp"
+
 #include "connectors/liveagent/liveagent_streams.hpp"
 #include "connectors/livechat/livechat_streams.hpp"
-#include "daemon/sync/stream_spec.hpp"
 
 namespace partnersync::connectors::livechat {
 
-std::vector<sync::StreamSpec> livechat_stream_specs() {
+std::vector<model::StreamSpec> livechat_stream_specs() {
   // Same order as kLivechatStreams: parents (solution_licenses) before children (invoices).
   return {affiliate_licenses_stream(),
           partner_program_licenses_stream(),
@@ -27,18 +28,20 @@ std::vector<sync::StreamSpec> livechat_stream_specs() {
 
 }  // namespace partnersync::connectors::livechat
 
-namespace partnersync::sync {
+namespace partnersync::connectors {
 
-const std::vector<StreamSpec>& stream_specs(SourceKind kind) {
-  static const std::vector<StreamSpec> livechat = connectors::livechat::livechat_stream_specs();
-  static const std::vector<StreamSpec> liveagent = connectors::liveagent::liveagent_stream_specs();
-  return kind == SourceKind::livechat_partner ? livechat : liveagent;
+const std::vector<model::StreamSpec>& stream_specs(model::SourceKind kind) {
+  static const std::vector<model::StreamSpec> livechat =
+      connectors::livechat::livechat_stream_specs();
+  static const std::vector<model::StreamSpec> liveagent =
+      connectors::liveagent::liveagent_stream_specs();
+  return kind == model::SourceKind::livechat_partner ? livechat : liveagent;
 }
 
-const StreamSpec* find_stream_spec(SourceKind kind, std::string_view name) {
+const model::StreamSpec* find_stream_spec(model::SourceKind kind, std::string_view name) {
   for (const auto& spec : stream_specs(kind))
     if (spec.name == name) return &spec;
   return nullptr;
 }
 
-}  // namespace partnersync::sync
+}  // namespace partnersync::connectors

@@ -6,9 +6,12 @@
 #include <string_view>
 #include <utility>
 
+#include "daemon/model/source_kind.hpp"
+
 namespace partnersync::connectors {
 
-enum class SourceKind { livechat_partner, liveagent_reseller };
+using model::SourceKind;
+using model::to_string;
 
 // From ../shared/design/streams.md, in the order a pass runs them.
 inline constexpr std::array<std::string_view, 15> kLivechatStreams = {"affiliate_licenses",
@@ -48,7 +51,7 @@ constexpr std::string_view parent_of(std::string_view name) {
 }
 
 constexpr bool is_known_stream(SourceKind kind, std::string_view name) {
-  if (kind == SourceKind::livechat_partner) {
+  if (kind == model::SourceKind::livechat_partner) {
     for (auto s : kLivechatStreams)
       if (s == name) return true;
   } else {
@@ -56,10 +59,6 @@ constexpr bool is_known_stream(SourceKind kind, std::string_view name) {
       if (s == name) return true;
   }
   return false;
-}
-
-constexpr std::string_view to_string(SourceKind kind) {
-  return kind == SourceKind::livechat_partner ? "livechat_partner" : "liveagent_reseller";
 }
 
 }  // namespace partnersync::connectors

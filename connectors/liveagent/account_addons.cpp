@@ -4,13 +4,13 @@
 
 namespace partnersync::connectors::liveagent {
 
-using sync::ValueType;
+using model::ValueType;
 
-sync::StreamSpec account_addons_stream() {
-  sync::StreamSpec s;
+model::StreamSpec account_addons_stream() {
+  model::StreamSpec s;
   s.name = "account_addons";
-  s.kind = SourceKind::liveagent_reseller;
-  s.mode = sync::SyncMode::per_parent;
+  s.kind = model::SourceKind::liveagent_reseller;
+  s.mode = model::SyncMode::per_parent;
   s.parent = "accounts";
   s.parent_key = "account_id";
   s.endpoints = {

@@ -8,13 +8,13 @@
 
 namespace partnersync::connectors::liveagent {
 
-using sync::ValueType;
+using model::ValueType;
 
-sync::StreamSpec account_attributes_stream() {
-  sync::StreamSpec s;
+model::StreamSpec account_attributes_stream() {
+  model::StreamSpec s;
   s.name = "account_attributes";
-  s.kind = SourceKind::liveagent_reseller;
-  s.mode = sync::SyncMode::per_parent;
+  s.kind = model::SourceKind::liveagent_reseller;
+  s.mode = model::SyncMode::per_parent;
   s.parent = "accounts";
   s.parent_key = "account_id";
   // max_agents is the only attribute 003 documents ("Get account attribute"); the answer is

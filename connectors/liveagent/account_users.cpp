@@ -4,13 +4,13 @@
 
 namespace partnersync::connectors::liveagent {
 
-using sync::ValueType;
+using model::ValueType;
 
-sync::StreamSpec account_users_stream() {
-  sync::StreamSpec s;
+model::StreamSpec account_users_stream() {
+  model::StreamSpec s;
   s.name = "account_users";
-  s.kind = SourceKind::liveagent_reseller;
-  s.mode = sync::SyncMode::per_parent;
+  s.kind = model::SourceKind::liveagent_reseller;
+  s.mode = model::SyncMode::per_parent;
   s.parent = "accounts";
   s.parent_key = "account_id";
   s.endpoints = {liveagent_endpoint("/api/resellers/{reseller}/accounts/{parent}/users", "users")};

@@ -4,17 +4,17 @@
 
 namespace partnersync::connectors::liveagent {
 
-using sync::ValueType;
+using model::ValueType;
 
-sync::StreamSpec accounts_stream() {
-  sync::StreamSpec s;
+model::StreamSpec accounts_stream() {
+  model::StreamSpec s;
   s.name = "accounts";
-  s.kind = SourceKind::liveagent_reseller;
-  s.mode = sync::SyncMode::created_windows;
+  s.kind = model::SourceKind::liveagent_reseller;
+  s.mode = model::SyncMode::created_windows;
   // created_from/created_to are datetimes, not dates (003 "Get accounts info for reseller").
   s.from_param = "created_from";
   s.to_param = "created_to";
-  s.param_format = sync::StreamSpec::ParamFormat::datetime;
+  s.param_format = model::StreamSpec::ParamFormat::datetime;
   s.endpoints = {liveagent_endpoint("/api/resellers/{reseller}/accounts", "accounts")};
   s.table = "liveagent.accounts";
   s.key = {"source", "account_id"};

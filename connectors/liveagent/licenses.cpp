@@ -4,15 +4,15 @@
 
 namespace partnersync::connectors::liveagent {
 
-using sync::ValueType;
+using model::ValueType;
 
-sync::StreamSpec licenses_stream() {
-  sync::StreamSpec s;
+model::StreamSpec licenses_stream() {
+  model::StreamSpec s;
   s.name = "licenses";
-  s.kind = SourceKind::liveagent_reseller;
+  s.kind = model::SourceKind::liveagent_reseller;
   // valid_from/valid_to only narrow the list (003 "Get all licenses info for reseller"):
   // without them the answer is every license.
-  s.mode = sync::SyncMode::full_list;
+  s.mode = model::SyncMode::full_list;
   s.endpoints = {liveagent_endpoint("/api/resellers/{reseller}/licenses", "licenses")};
   s.table = "liveagent.licenses";
   s.key = {"source", "license_code"};

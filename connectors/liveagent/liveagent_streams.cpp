@@ -4,7 +4,7 @@
 
 namespace partnersync::connectors::liveagent {
 
-std::vector<sync::StreamSpec> liveagent_stream_specs() {
+std::vector<model::StreamSpec> liveagent_stream_specs() {
   return {accounts_stream(),           account_addons_stream(), account_users_stream(),
           account_attributes_stream(), licenses_stream(),       variations_stream(),
           variation_addons_stream()};

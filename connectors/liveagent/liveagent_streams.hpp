@@ -6,7 +6,7 @@
 #include <string_view>
 #include <vector>
 
-#include "daemon/sync/stream_spec.hpp"
+#include "daemon/model/stream_spec.hpp"
 
 namespace partnersync::connectors::liveagent {
 
@@ -14,22 +14,22 @@ namespace partnersync::connectors::liveagent {
 // engine substitutes "{reseller}" from the source and adds the apikey query parameter itself.
 
 // One function per stream of kLiveagentStreams.
-sync::StreamSpec accounts_stream();
-sync::StreamSpec account_addons_stream();
-sync::StreamSpec account_users_stream();
-sync::StreamSpec account_attributes_stream();
-sync::StreamSpec licenses_stream();
-sync::StreamSpec variations_stream();
+model::StreamSpec accounts_stream();
+model::StreamSpec account_addons_stream();
+model::StreamSpec account_users_stream();
+model::StreamSpec account_attributes_stream();
+model::StreamSpec licenses_stream();
+model::StreamSpec variations_stream();
 
 // Internal stream, not in kLiveagentStreams and not configurable: the add-ons nested in each
 // variation, into liveagent.variation_addons. Its parent is "variations": it runs whenever
 // variations runs (see variation_addons.cpp for what the engine must do for that).
 inline constexpr std::string_view kVariationAddonsStream = "variation_addons";
-sync::StreamSpec variation_addons_stream();
+model::StreamSpec variation_addons_stream();
 
 // Every stream above in run order: kLiveagentStreams, with variation_addons right after
 // variations.
-std::vector<sync::StreamSpec> liveagent_stream_specs();
+std::vector<model::StreamSpec> liveagent_stream_specs();
 
 // Splits a /variations body ({"response":{"variations":[{"id":..., "addons":[...]}, ...]}})
 // into one record per nested add-on: the add-on object as received with "variation_id" (the
@@ -40,29 +40,30 @@ std::vector<std::string> split_variation_addons(std::string_view body);
 
 // ---- builders shared by the per-stream files ----
 
-inline sync::ColumnSpec json_column(std::string name, sync::ValueType type, std::string path) {
-  sync::ColumnSpec c;
+inline model::ColumnSpec json_column(std::string name, model::ValueType type, std::string path) {
+  model::ColumnSpec c;
   c.name = std::move(name);
   c.type = type;
-  c.origin = sync::Origin::json;
+  c.origin = model::Origin::json;
   c.path = std::move(path);
   return c;
 }
 
 // per_parent streams: the account the request was made for (child records do not name it).
-inline sync::ColumnSpec parent_key_column(std::string name) {
-  sync::ColumnSpec c;
+inline model::ColumnSpec parent_key_column(std::string name) {
+  model::ColumnSpec c;
   c.name = std::move(name);
-  c.type = sync::ValueType::text;
-  c.origin = sync::Origin::parent_key;
+  c.type = model::ValueType::text;
+  c.origin = model::Origin::parent_key;
   return c;
 }
 
 // {"response": {"<list_key>": [...]}}, or {"response": {...}} when list_key is empty.
-inline sync::EndpointSpec liveagent_endpoint(std::string path, std::string list_key) {
-  sync::EndpointSpec e;
+inline model::EndpointSpec liveagent_endpoint(std::string path, std::string list_key) {
+  model::EndpointSpec e;
   e.paths = {std::move(path)};
-  e.envelope = list_key.empty() ? sync::Envelope::liveagent_object : sync::Envelope::liveagent_list;
+  e.envelope =
+      list_key.empty() ? model::Envelope::liveagent_object : model::Envelope::liveagent_list;
   e.list_key = std::move(list_key);
   return e;
 }

@@ -9,17 +9,17 @@
 
 namespace partnersync::connectors::liveagent {
 
-using sync::ValueType;
+using model::ValueType;
 
 // An internal stream: its name is not in kLiveagentStreams, so the engine selects it exactly
 // when its `parent` is (SourceRunner::selected), and it runs right after variations in every
 // pass that runs variations. Being full_list, it reads /variations once more and gets its
 // records from split_body.
-sync::StreamSpec variation_addons_stream() {
-  sync::StreamSpec s;
+model::StreamSpec variation_addons_stream() {
+  model::StreamSpec s;
   s.name = std::string(kVariationAddonsStream);
-  s.kind = SourceKind::liveagent_reseller;
-  s.mode = sync::SyncMode::full_list;
+  s.kind = model::SourceKind::liveagent_reseller;
+  s.mode = model::SyncMode::full_list;
   s.parent = "variations";
   s.parent_key = "variation_id";
   s.endpoints = {liveagent_endpoint("/api/resellers/{reseller}/variations", "variations")};

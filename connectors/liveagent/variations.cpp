@@ -4,13 +4,13 @@
 
 namespace partnersync::connectors::liveagent {
 
-using sync::ValueType;
+using model::ValueType;
 
-sync::StreamSpec variations_stream() {
-  sync::StreamSpec s;
+model::StreamSpec variations_stream() {
+  model::StreamSpec s;
   s.name = "variations";
-  s.kind = SourceKind::liveagent_reseller;
-  s.mode = sync::SyncMode::full_list;
+  s.kind = model::SourceKind::liveagent_reseller;
+  s.mode = model::SyncMode::full_list;
   s.endpoints = {liveagent_endpoint("/api/resellers/{reseller}/variations", "variations")};
   s.table = "liveagent.variations";
   s.key = {"source", "variation_id"};

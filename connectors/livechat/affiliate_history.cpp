@@ -4,7 +4,7 @@
 
 namespace partnersync::connectors::livechat {
 
-sync::StreamSpec affiliate_history_stream() {
+model::StreamSpec affiliate_history_stream() {
   return history_monthly_table(
       "affiliate_history", "livechat",
       {"/v2/partners/affiliates/livechat/history", "/v2/partners/affiliates/history"});

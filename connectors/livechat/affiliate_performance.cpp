@@ -4,7 +4,7 @@
 
 namespace partnersync::connectors::livechat {
 
-sync::StreamSpec affiliate_performance_stream() {
+model::StreamSpec affiliate_performance_stream() {
   return performance_daily_table(
       "affiliate_performance", "livechat",
       {"/v2/partners/affiliates/livechat/performance", "/v2/partners/affiliates/performance"});

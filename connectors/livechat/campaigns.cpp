@@ -4,22 +4,22 @@
 
 namespace partnersync::connectors::livechat {
 
-using sync::ValueType;
+using model::ValueType;
 
 namespace {
 
-sync::EndpointSpec campaign_list(std::vector<std::string> paths, std::string program,
-                                 std::string status) {
-  return endpoint(std::move(paths), sync::Envelope::result_array,
+model::EndpointSpec campaign_list(std::vector<std::string> paths, std::string program,
+                                  std::string status) {
+  return endpoint(std::move(paths), model::Envelope::result_array,
                   {{"program", std::move(program)}, {"status", std::move(status)}});
 }
 
 }  // namespace
 
-sync::StreamSpec campaigns_stream() {
-  sync::StreamSpec s;
+model::StreamSpec campaigns_stream() {
+  model::StreamSpec s;
   s.name = "campaigns";
-  s.mode = sync::SyncMode::full_list;
+  s.mode = model::SyncMode::full_list;
   // Disabled lists first: a slug can be in both lists (001's examples show pp_another-campaign
   // disabled and active again), and the later endpoint's row must win, i.e. 'active'.
   s.endpoints = {

@@ -4,15 +4,15 @@
 
 namespace partnersync::connectors::livechat {
 
-using sync::ValueType;
+using model::ValueType;
 
-sync::StreamSpec earnings_stream() {
-  sync::StreamSpec s;
+model::StreamSpec earnings_stream() {
+  model::StreamSpec s;
   s.name = "earnings";
-  s.mode = sync::SyncMode::snapshot;
+  s.mode = model::SyncMode::snapshot;
   // The same path answers the old flat shape (000, 002: balance, commission, blocked,
   // withdrawals, pending, discount); the '|' alternatives read it into the same columns.
-  s.endpoints = {endpoint({"/v2/partners/earnings"}, sync::Envelope::object)};
+  s.endpoints = {endpoint({"/v2/partners/earnings"}, model::Envelope::object)};
   s.table = "livechat.earnings_snapshots";
   s.key = {"source", "taken_at"};  // taken_at is filled by the engine, not a declared column
   auto money = [](std::string name, std::string path) {

@@ -4,7 +4,7 @@
 
 namespace partnersync::connectors::livechat {
 
-sync::StreamSpec expert_history_stream() {
+model::StreamSpec expert_history_stream() {
   auto s = history_monthly_table("expert_history", "expert", {"/v2/partners/experts/history"});
   // 001 "Get Expert History": 403 when the partner is not an Expert.
   s.forbidden_is_not_applicable = true;

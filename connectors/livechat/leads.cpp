@@ -4,14 +4,14 @@
 
 namespace partnersync::connectors::livechat {
 
-using sync::ValueType;
+using model::ValueType;
 
-sync::StreamSpec leads_stream() {
-  sync::StreamSpec s;
+model::StreamSpec leads_stream() {
+  model::StreamSpec s;
   s.name = "leads";
-  s.mode = sync::SyncMode::full_list;
+  s.mode = model::SyncMode::full_list;
   s.endpoints = {endpoint({"/v2/partners/affiliates/livechat-partner-program/leads"},
-                          sync::Envelope::result_array)};
+                          model::Envelope::result_array)};
   s.table = "livechat.leads";
   s.key = {"source", "partner_id"};
   s.columns = {

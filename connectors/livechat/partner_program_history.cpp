@@ -4,7 +4,7 @@
 
 namespace partnersync::connectors::livechat {
 
-sync::StreamSpec partner_program_history_stream() {
+model::StreamSpec partner_program_history_stream() {
   return history_monthly_table("partner_program_history", "partner_program",
                                {"/v2/partners/affiliates/livechat-partner-program/history"});
 }

@@ -4,11 +4,11 @@
 
 namespace partnersync::connectors::livechat {
 
-sync::StreamSpec partner_program_licenses_stream() {
+model::StreamSpec partner_program_licenses_stream() {
   // 001 "Get Leads Licenses": no e-mail and no utm fields; those columns stay NULL.
   return affiliate_licenses_table("partner_program_licenses", "partner_program",
                                   {"/v2/partners/affiliates/livechat-partner-program/licenses"},
-                                  sync::Envelope::result_array);
+                                  model::Envelope::result_array);
 }
 
 }  // namespace partnersync::connectors::livechat

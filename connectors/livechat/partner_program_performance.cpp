@@ -4,7 +4,7 @@
 
 namespace partnersync::connectors::livechat {
 
-sync::StreamSpec partner_program_performance_stream() {
+model::StreamSpec partner_program_performance_stream() {
   // 001: this report has `leads` but no percentages, chat_installations or aha (left NULL).
   return performance_daily_table("partner_program_performance", "partner_program",
                                  {"/v2/partners/affiliates/livechat-partner-program/performance"});

@@ -1,15 +1,16 @@
 // The column mappings of the three tables several LiveChat streams share (affiliate_licenses,
 // performance_daily, history_monthly): one per table, so the programs cannot drift apart.
+#include "connectors/livechat/affiliate_license_key.hpp"
 #include "connectors/livechat/livechat_streams.hpp"
 
 namespace partnersync::connectors::livechat {
 
-using sync::ColumnSpec;
-using sync::Envelope;
-using sync::Origin;
-using sync::StreamSpec;
-using sync::SyncMode;
-using sync::ValueType;
+using model::ColumnSpec;
+using model::Envelope;
+using model::Origin;
+using model::StreamSpec;
+using model::SyncMode;
+using model::ValueType;
 
 StreamSpec affiliate_licenses_table(std::string stream, std::string program,
                                     std::vector<std::string> paths, Envelope envelope) {
@@ -21,11 +22,11 @@ StreamSpec affiliate_licenses_table(std::string stream, std::string program,
   s.key = {"source", "program", "license_key"};
   // Affiliate licenses have no id and a masked e-mail (001 "Get Licenses List"); Partner
   // Program lead licenses have no e-mail at all (001 "Get Leads Licenses").
-  s.key_derivation = sync::KeyDerivation::affiliate_license_key;
+  s.key_derivation = affiliate_license_key();
   s.columns = {
       constant_column("program", std::move(program)),
       column("license_key", ValueType::text, Origin::derived),
-      column("tier", ValueType::integer, Origin::tier),
+      column("tier", ValueType::smallint, Origin::tier),
       json_column("client_email", ValueType::text, "client_email"),
       json_column("created_at", ValueType::timestamp, "creation_timestamp"),
       json_column("end_at", ValueType::timestamp, "end_timestamp"),

@@ -4,7 +4,7 @@
 
 namespace partnersync::connectors::livechat {
 
-sync::StreamSpec solution_history_stream() {
+model::StreamSpec solution_history_stream() {
   // 000's version of this endpoint has no `commission` (left NULL).
   return history_monthly_table("solution_history", "solution", {"/v2/partners/resellers/history"});
 }

@@ -4,13 +4,13 @@
 
 namespace partnersync::connectors::livechat {
 
-using sync::ValueType;
+using model::ValueType;
 
-sync::StreamSpec solution_licenses_stream() {
-  sync::StreamSpec s;
+model::StreamSpec solution_licenses_stream() {
+  model::StreamSpec s;
   s.name = "solution_licenses";
-  s.mode = sync::SyncMode::created_windows;
-  s.endpoints = {endpoint({"/v2/partners/resellers/licenses"}, sync::Envelope::result_array)};
+  s.mode = model::SyncMode::created_windows;
+  s.endpoints = {endpoint({"/v2/partners/resellers/licenses"}, model::Envelope::result_array)};
   s.table = "livechat.solution_licenses";
   s.key = {"source", "license"};
   s.columns = {
@@ -38,10 +38,10 @@ sync::StreamSpec solution_licenses_stream() {
   };
   // Only the details (001 "Get License Details") carry the `recurly` object; they hold every
   // list field too, so the detail record replaces the list record and its raw.
-  sync::DetailSpec details;
+  model::DetailSpec details;
   details.path = "/v2/partners/resellers/licenses/{key}";
   details.key_column = "license";
-  details.envelope = sync::Envelope::object;
+  details.envelope = model::Envelope::object;
   details.columns = {json_column("recurly_subscriber", ValueType::boolean, "recurly/subscriber"),
                      json_column("recurly_in_trial", ValueType::boolean, "recurly/in_trial"),
                      json_column("recurly_recurrent", ValueType::boolean, "recurly/recurrent")};

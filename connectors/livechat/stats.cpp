@@ -10,15 +10,15 @@
 
 namespace partnersync::connectors::livechat {
 
-using sync::ValueType;
+using model::ValueType;
 
-sync::StreamSpec stats_stream() {
-  sync::StreamSpec s;
+model::StreamSpec stats_stream() {
+  model::StreamSpec s;
   s.name = "stats";
-  s.mode = sync::SyncMode::snapshot;
+  s.mode = model::SyncMode::snapshot;
   // The old path answers a flat object (000 "Get the Number of Active Licenses").
   s.endpoints = {
-      endpoint({"/v2/partners/stats", "/v2/partners/active-licenses"}, sync::Envelope::object)};
+      endpoint({"/v2/partners/stats", "/v2/partners/active-licenses"}, model::Envelope::object)};
   s.table = "livechat.license_stats_snapshots";
   s.key = {"source", "taken_at", "program", "channel"};
   // Paths are those of split_license_stats' records, not of the body.

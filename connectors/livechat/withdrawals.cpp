@@ -4,21 +4,21 @@
 
 namespace partnersync::connectors::livechat {
 
-using sync::ValueType;
+using model::ValueType;
 
-sync::StreamSpec withdrawals_stream() {
-  sync::StreamSpec s;
+model::StreamSpec withdrawals_stream() {
+  model::StreamSpec s;
   s.name = "withdrawals";
   // date_from/date_to filter on the request date (001 "Get Withdrawal List").
-  s.mode = sync::SyncMode::created_windows;
-  s.endpoints = {endpoint({"/v2/partners/affiliates/withdrawals"}, sync::Envelope::result_array)};
+  s.mode = model::SyncMode::created_windows;
+  s.endpoints = {endpoint({"/v2/partners/affiliates/withdrawals"}, model::Envelope::result_array)};
   s.table = "livechat.withdrawals";
   s.key = {"source", "withdrawal_key"};
   s.columns = {
       // withdrawal_id as text. The old list (000) has no withdrawal_id: its request
       // timestamp, to the second, identifies the request instead.
       json_column("withdrawal_key", ValueType::text, "withdrawal_id|request_timestamp"),
-      json_column("withdrawal_id", ValueType::integer, "withdrawal_id"),
+      json_column("withdrawal_id", ValueType::bigint, "withdrawal_id"),
       json_column("requested_at", ValueType::timestamp, "request_timestamp"),
       json_column("action_at", ValueType::timestamp, "action_timestamp"),
       json_column("status", ValueType::text, "status"),

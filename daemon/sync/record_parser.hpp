@@ -1,5 +1,7 @@
 // Turns one response body into COPY rows for a stream's table: finds the records (envelope),
-// maps fields to typed columns, derives keys, keeps each record's JSON as `raw`.
+// maps fields to typed columns, derives keys, keeps each record's JSON as `raw`. Everything it
+// writes is what PostgreSQL accepts; what it cannot write is an invalid value or a rejected
+// record, and a body that is not JSON as a whole is a BodyError.
 #pragma once
 
 #include <cstddef>
@@ -9,9 +11,16 @@
 #include <string_view>
 #include <vector>
 
-#include "daemon/sync/stream_spec.hpp"
+#include "daemon/model/stream_spec.hpp"
 
 namespace partnersync::sync {
+
+using model::ColumnSpec;
+using model::EndpointSpec;
+using model::Envelope;
+using model::Origin;
+using model::StreamSpec;
+using model::ValueType;
 
 // The body as a whole cannot be used: not JSON, trailing content, wrong envelope, or an
 // upstream error envelope. Nothing of it may be applied.
@@ -38,7 +47,8 @@ struct ParseContext {
   std::string_view parent_key;   // Origin::parent_key
 };
 
-// A record that could not be made into a row (its key is missing): kept for sync.quarantine.
+// A record that could not be made into a row (its key is missing or invalid, or its text holds
+// what jsonb cannot: \u0000, a number beyond numeric): kept for sync.quarantine.
 struct RejectedRecord {
   std::string raw;
   std::string reason;

@@ -133,7 +133,9 @@ std::string sample(const sync::ColumnSpec& c, bool changed) {
   switch (c.type) {
     case ValueType::boolean:
       return changed ? "false" : "true";
+    case ValueType::smallint:
     case ValueType::integer:
+    case ValueType::bigint:
       return changed ? "2" : "1";
     case ValueType::numeric:
       return changed ? "20.5" : "10.25";

@@ -47,8 +47,13 @@ std::set<std::string> compatible_types(sync::ValueType t) {
       return {"text"};
     case sync::ValueType::boolean:
       return {"boolean"};
+    // The declaration names the integer type, so that the parser refuses what it cannot hold.
+    case sync::ValueType::smallint:
+      return {"smallint"};
     case sync::ValueType::integer:
-      return {"smallint", "integer", "bigint"};
+      return {"integer"};
+    case sync::ValueType::bigint:
+      return {"bigint"};
     case sync::ValueType::numeric:
       return {"numeric"};
     case sync::ValueType::date:

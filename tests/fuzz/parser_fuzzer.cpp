@@ -1,6 +1,10 @@
 // libFuzzer target: arbitrary bodies through every stream's parser (every endpoint envelope,
 // detail envelopes and split functions). A body is either rejected with BodyError or becomes
-// well-formed COPY rows: one line per row, one tab-separated cell per column.
+// well-formed COPY rows: one line per row, one tab-separated cell per column, no NUL byte; and
+// a body the parser takes is JSON as a whole (simdjson's DOM parser agrees, but for numbers
+// beyond a double or 64-bit integer, which JSON allows and the DOM parser refuses).
+#include <simdjson.h>
+
 #include <cstddef>
 #include <cstdint>
 #include <cstdlib>
@@ -26,11 +30,21 @@ void check_rows(const std::string& out, std::size_t rows, std::size_t columns) {
   if (lines != rows || tabs != 0) std::abort();  // rows must end with a newline, counts agree
 }
 
+void check_json(const std::string& body) {
+  static simdjson::dom::parser dom;
+  simdjson::dom::element root;
+  const auto error = dom.parse(body.data(), body.size(), true).get(root);
+  if (error != simdjson::SUCCESS && error != simdjson::NUMBER_ERROR)
+    std::abort();  // the parser took a body that is not JSON
+}
+
 void parse_with(RecordParser& parser, const EndpointSpec& endpoint, const std::string& body) {
   std::string out;
   try {
     const auto outcome = parser.parse(body, endpoint, {"fuzz", "2024-01-01", "parent"}, out);
     check_rows(out, outcome.rows, parser.column_names().size());
+    if (out.find('\0') != std::string::npos) std::abort();  // PostgreSQL text holds no NUL
+    check_json(body);
   } catch (const BodyError&) {
     if (!out.empty()) std::abort();  // a rejected body must leave nothing behind
   }

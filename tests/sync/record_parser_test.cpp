@@ -6,6 +6,8 @@
 
 #include <sstream>
 
+#include "connectors/livechat/affiliate_license_key.hpp"
+
 namespace partnersync::sync {
 namespace {
 
@@ -14,7 +16,7 @@ StreamSpec license_spec() {
   s.name = "affiliate_licenses";
   s.table = "livechat.affiliate_licenses";
   s.key = {"source", "program", "license_key"};
-  s.key_derivation = KeyDerivation::affiliate_license_key;
+  s.key_derivation = connectors::livechat::affiliate_license_key();
   s.columns = {
       {"program", ValueType::text, Origin::constant, "livechat"},
       {"license_key", ValueType::text, Origin::derived, ""},
