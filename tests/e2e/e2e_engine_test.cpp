@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 #include <signal.h>
 
+#include <algorithm>
 #include <pqxx/pqxx>
 #include <thread>
 
@@ -335,6 +336,72 @@ TEST(E2eEngine, ASecondProcessWaitsForTheSourceAndMarksNoRunOfTheFirst) {
   EXPECT_EQ(*second_code, 0) << second.errors();
   EXPECT_EQ(query_rows(db.url(), "SELECT status, coalesce(error, '') FROM sync.runs"),
             (std::vector<std::string>{"succeeded|", "succeeded|"}));
+}
+
+TEST(E2eEngine, HostileValuesAreRefusedOneByOneAndTheRestLands) {
+  const auto options = simulator_options(60);
+  sim::Simulator sim(options);
+  testing::TestDatabase db("e2e_hostile");
+  ConfigFile config(spec_for(db, sim, options, {"affiliate_licenses", "earnings"}));
+  // The first window answers records PostgreSQL could not take as they are; the second one a
+  // body that is not JSON as a whole (invalid JSON inside a field nobody reads).
+  auto record = [](const std::string& email, const std::string& extra) {
+    return "{\"creation_timestamp\":\"2026-11-05 10:00:00\",\"end_timestamp\":"
+           "\"2026-12-05 10:00:00\",\"client_email\":\"" +
+           email + "\",\"paid\":false,\"seats\":2" + extra + "}";
+  };
+  sim::Fault hostile;
+  hostile.path = "/v2/partners/affiliates/livechat/licenses";
+  hostile.kind = sim::Fault::Kind::body;
+  hostile.body = "{\"result\":[" + record("o...k@good.example", "") + "," +
+                 record("h...e@huge.example", ",\"total_commission\":1e999999") + "," +
+                 record("n\\u0000l@nul.example", "") + "," +
+                 "{\"creation_timestamp\":\"2026-11-05 11:00:00\",\"client_email\":"
+                 "\"s...s@seats.example\",\"seats\":3000000000}]}";
+  sim.add_fault(hostile);
+  sim::Fault broken;
+  broken.path = hostile.path;
+  broken.kind = sim::Fault::Kind::body;
+  broken.body = "{\"result\":[{\"creation_timestamp\":\"2026-11-06 10:00:00\",\"x\":[1,,2]}]}";
+  sim.add_fault(broken);
+
+  Process daemon({"--config", config.path().string()});
+  ASSERT_TRUE(eventually(
+      [&] {
+        return query_count(db.url(), "SELECT count(*) FROM sync.runs WHERE status <> 'running'") ==
+               2;
+      },
+      std::chrono::seconds(30)))
+      << daemon.errors();
+  // The good record and the one whose seats overflow integer landed (seats NULL, counted).
+  EXPECT_EQ(query_rows(db.url(),
+                       "SELECT client_email, coalesce(seats::text, 'NULL') FROM "
+                       "livechat.affiliate_licenses WHERE client_email LIKE '%.example'"),
+            (std::vector<std::string>{"o...k@good.example|2", "s...s@seats.example|NULL"}));
+  EXPECT_GE(std::stoll(query_value(db.url(),
+                                   "SELECT invalid_values FROM sync.runs WHERE stream = "
+                                   "'affiliate_licenses'")),
+            1);
+  // The two records jsonb cannot hold, and the invalid body, are quarantined with reasons.
+  const auto quarantined =
+      query_rows(db.url(),
+                 "SELECT position('huge.example' in convert_from(body, 'UTF8')) > 0, "
+                 "position('[1,,2]' in convert_from(body, 'UTF8')) > 0, reason <> '' "
+                 "FROM sync.quarantine WHERE stream = 'affiliate_licenses'");
+  EXPECT_GE(quarantined.size(), 3u) << ::testing::PrintToString(quarantined);
+  EXPECT_EQ(std::count(quarantined.begin(), quarantined.end(), "t|f|t"), 1);
+  EXPECT_EQ(std::count(quarantined.begin(), quarantined.end(), "f|t|t"), 1);
+  // The window of the invalid body is not synced; the others are, and so is the other stream.
+  EXPECT_EQ(query_rows(db.url(), "SELECT stream, status FROM sync.runs"),
+            (std::vector<std::string>{"affiliate_licenses|failed", "earnings|succeeded"}));
+  EXPECT_GT(query_count(db.url(), "SELECT count(*) FROM livechat.affiliate_licenses"), 100);
+  EXPECT_EQ(coverage(db.url(), "affiliate_licenses").size(), 2u)
+      << ::testing::PrintToString(coverage(db.url(), "affiliate_licenses"));
+
+  ASSERT_TRUE(daemon.running()) << daemon.errors();
+  const auto code = stop_within_5s(daemon);
+  ASSERT_TRUE(code.has_value());
+  EXPECT_EQ(*code, 0) << daemon.errors();
 }
 
 }  // namespace
