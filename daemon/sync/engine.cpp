@@ -41,6 +41,26 @@ std::vector<const config::Source*> sources_of(const config::Config& config,
   return out;
 }
 
+// The first SIGINT/SIGTERM sets `stop_signal` and calls `stop` (which cancels every source's
+// waits and requests: a window in flight rolls back, or commits if it is already committing);
+// a second one exits at once with 128 + the signal.
+void on_stop_signals(asio::signal_set& signals, int& stop_signal, std::function<void()> stop) {
+  signals.async_wait([&signals, &stop_signal, stop = std::move(stop)](
+                         const boost::system::error_code& ec, int signal) mutable {
+    if (ec) return;
+    if (stop_signal != 0) {
+      static constexpr char kNow[] = "partnersync: second signal, exiting now\n";
+      [[maybe_unused]] auto n = ::write(STDERR_FILENO, kNow, sizeof kNow - 1);
+      ::_exit(128 + signal);
+    }
+    stop_signal = signal;
+    spdlog::info("signal {}: stopping (windows in flight roll back); a second signal exits now",
+                 signal);
+    stop();
+    on_stop_signals(signals, stop_signal, std::move(stop));
+  });
+}
+
 // The sources a daemon generation runs: --source names, looked up in the configuration in
 // force (a reload may have changed them).
 std::vector<const config::Source*> selected_in(const config::Config& config,
@@ -88,24 +108,12 @@ int run_daemon(const config::Config& initial, const RunRequest& request) {
   int stop_signal = 0;
 
   asio::signal_set signals(ioc, SIGINT, SIGTERM);
-  std::function<void(const boost::system::error_code&, int)> on_signal =
-      [&](const boost::system::error_code& ec, int signal) {
-        if (ec) return;
-        if (stop_signal != 0) {
-          static constexpr char kNow[] = "partnersync: second signal, exiting now\n";
-          [[maybe_unused]] auto n = ::write(STDERR_FILENO, kNow, sizeof kNow - 1);
-          ::_exit(128 + signal);
-        }
-        stop_signal = signal;
-        spdlog::info("signal {}: stopping (windows in flight roll back); a second signal exits now",
-                     signal);
-        service->stopping();
-        for (auto& r : runners) r->cancel();
-        drain->request();
-        stores.stop();
-        signals.async_wait(on_signal);
-      };
-  signals.async_wait(on_signal);
+  on_stop_signals(signals, stop_signal, [&] {
+    service->stopping();
+    for (auto& r : runners) r->cancel();
+    drain->request();
+    stores.stop();
+  });
 
   asio::signal_set hangup(ioc, SIGHUP);
   std::function<void(const boost::system::error_code&, int)> on_hangup =
@@ -187,26 +195,12 @@ int run_engine(const config::Config& config, const RunRequest& request) {
     runners.push_back(
         std::make_unique<SourceRunner>(config, *s, stores, progress, request, ioc.get_executor()));
 
-  // The first SIGINT/SIGTERM cancels every source's waits and requests (a window in flight
-  // rolls back, or commits if it is already committing); a second one exits at once.
   int stop_signal = 0;
   asio::signal_set signals(ioc, SIGINT, SIGTERM);
-  std::function<void(const boost::system::error_code&, int)> on_signal =
-      [&](const boost::system::error_code& ec, int signal) {
-        if (ec) return;
-        if (stop_signal != 0) {
-          static constexpr char kNow[] = "partnersync: second signal, exiting now\n";
-          [[maybe_unused]] auto n = ::write(STDERR_FILENO, kNow, sizeof kNow - 1);
-          ::_exit(128 + signal);
-        }
-        stop_signal = signal;
-        spdlog::info("signal {}: stopping (windows in flight roll back); a second signal exits now",
-                     signal);
-        for (auto& r : runners) r->cancel();
-        stores.stop();
-        signals.async_wait(on_signal);
-      };
-  signals.async_wait(on_signal);
+  on_stop_signals(signals, stop_signal, [&] {
+    for (auto& r : runners) r->cancel();
+    stores.stop();
+  });
 
   bool ok = true;
   bool unavailable = false;
