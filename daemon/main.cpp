@@ -25,7 +25,10 @@ int fail(int code, const std::string& message) {
 }
 
 int run(int argc, char** argv) {
-  const auto today = std::chrono::floor<std::chrono::days>(std::chrono::system_clock::now());
+  // The latest calendar day anywhere on Earth (UTC+14): --to may not be after it, and a
+  // backfill without --to ends there, clipped by each source to today in its own zone.
+  const auto today =
+      std::chrono::floor<std::chrono::days>(std::chrono::system_clock::now() + std::chrono::hours(14));
   cli::Invocation invocation;
   try {
     invocation = cli::parse_command_line(argc, argv, today);

@@ -35,7 +35,8 @@ class UsageError : public std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
-// Parses argv. `today` bounds --to and is the default --to of a backfill.
+// Parses argv. `today` (the latest calendar day on Earth) bounds --to and is the default --to
+// of a backfill; each source then ends a backfill at today in its own zone.
 Invocation parse_command_line(int argc, char** argv, std::chrono::sys_days today);
 
 std::string usage_text();

@@ -225,12 +225,15 @@ awaitable<RunStatus> SourceRunner::run_stream(
   std::string mode = "incremental";
   if (windowed && request_.mode == RunMode::backfill && request_.backfill) {
     backfill = request_.backfill;
+    // --to (or its default, the latest day on Earth) ends at today in the source's zone: a
+    // day that has not begun there has no data yet, and a window is never read ahead of it.
+    if (backfill->to > today) backfill->to = today;
     mode = "backfill";
     auto read_done = [=, range = *backfill](SyncStore& s) {
       return s.backfill_done(source, stream, range);
     };
     const auto done = co_await stores_.run(std::move(read_done));
-    plan = plan_backfill(*backfill, done, window_days);
+    if (backfill->from <= backfill->to) plan = plan_backfill(*backfill, done, window_days);
   } else if (windowed) {
     auto read_coverage = [=](SyncStore& s) { return s.coverage(source, stream); };
     const auto coverage = co_await stores_.run(std::move(read_coverage));

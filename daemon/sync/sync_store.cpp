@@ -259,6 +259,17 @@ db::WriteCounts SyncStore::commit(const db::TableLayout& layout, const std::stri
   if (w.backfill)
     record.backfill = db::DayRange{format_day(w.backfill->from), format_day(w.backfill->to)};
   return with_reconnect("writing a window", [&](pqxx::connection_base& c) {
+    // Shutdown rolls back the window in flight at once: it cancels the statement running now
+    // (PostgreSQL answers 57014, which the failure policy calls cancelled), rather than waiting
+    // for a long upsert to end. libpq's cancel request goes on its own connection, so it is
+    // safe from the thread that requests the stop.
+    if (stop_.stop_requested()) throw SyncError(FailureKind::cancelled, "cancelled by shutdown");
+    std::stop_callback cancel(stop_, [&c] {
+      try {
+        c.cancel_query();
+      } catch (const std::exception&) {  // nothing to cancel, or the server is gone
+      }
+    });
     return db::commit_window(c, layout, copy_text, rows, record);
   });
 }

@@ -188,7 +188,7 @@ void expect_prompt_stop(const std::string& what, Process& daemon, const std::str
   EXPECT_EQ(running_runs(url), 0) << what;
 }
 
-TEST(E2eEngine, SigtermStopsARetryAfterWaitAStalledBodyAndADatabaseRetryWithin5s) {
+TEST(E2eEngine, SigtermStopsARetryAfterWaitAStalledBodyADatabaseRetryAndAStatementWithin5s) {
   const auto options = simulator_options(30);
   sim::Simulator sim(options);
   {
@@ -240,6 +240,28 @@ TEST(E2eEngine, SigtermStopsARetryAfterWaitAStalledBodyAndADatabaseRetryWithin5s
     Process daemon({"--config", config.path().string()});
     expect_prompt_stop("database retry", daemon, db.url(),
                        [&] { return daemon.errors().find("retrying") != std::string::npos; });
+  }
+  {
+    // A statement that runs for a minute (a trigger sleeping inside the window's upsert): the
+    // shutdown cancels it, and the window rolls back rather than waiting for it.
+    testing::TestDatabase db("e2e_stop_statement");
+    ConfigFile config(spec_for(db, sim, options, {"earnings"}));
+    ASSERT_EQ(run_partnersync(config, {"--migrate"}).exit_code, 0);
+    execute(db.url(), R"sql(
+      CREATE FUNCTION public.slow_insert() RETURNS trigger LANGUAGE plpgsql AS $$
+      BEGIN PERFORM pg_sleep(60); RETURN NULL; END $$;
+      CREATE TRIGGER slow BEFORE INSERT ON livechat.earnings_snapshots
+        FOR EACH STATEMENT EXECUTE FUNCTION public.slow_insert();
+    )sql");
+    Process daemon({"--config", config.path().string()});
+    expect_prompt_stop("long statement", daemon, db.url(), [&] {
+      return query_count(db.url(),
+                         "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()"
+                         " AND wait_event = 'PgSleep'") > 0;
+    });
+    EXPECT_EQ(query_count(db.url(), "SELECT count(*) FROM livechat.earnings_snapshots"), 0);
+    EXPECT_EQ(query_rows(db.url(), "SELECT stream, status FROM sync.runs"),
+              std::vector<std::string>{"earnings|cancelled"});
   }
 }
 

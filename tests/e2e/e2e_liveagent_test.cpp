@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <chrono>
 #include <sstream>
 
 #include "tests/e2e/e2e_support.hpp"
@@ -51,6 +52,7 @@ struct LiveagentSpec {
   std::string lookback = std::to_string(today_days() - *sim::parse_date(kStartDate) + 30) + "d";
   int retries = 2;
   std::string log_level = "info";
+  std::string timezone;  // empty: the LiveAgent default
 };
 
 ConfigYaml liveagent_yaml(const LiveagentSpec& spec) {
@@ -64,6 +66,7 @@ ConfigYaml liveagent_yaml(const LiveagentSpec& spec) {
       << "    reseller: \"" << kReseller << "\"\n"
       << "    api_key: \"" << spec.api_key << "\"\n"
       << "    start_date: " << kStartDate << "\n"
+      << (spec.timezone.empty() ? "" : "    timezone: \"" + spec.timezone + "\"\n")
       << "sync:\n"
       << "  interval: 15m\n"
       << "  lookback: " << spec.lookback << "\n"
@@ -373,6 +376,28 @@ TEST(E2eLiveagent, BackfillLandsExactlyTheGroundTruth) {
   ASSERT_FALSE(requests.empty());
   EXPECT_EQ(query_param(requests.front(), "created_from").substr(10), " 00:00:00");
   EXPECT_EQ(query_param(requests.front(), "created_to").substr(10), " 23:59:59");
+}
+
+// A backfill without --to ends at today in the source's zone, not in UTC. The zone is picked
+// so that its date differs from UTC's at the hour the test runs: UTC-12 before noon UTC (its
+// today is UTC's yesterday), UTC+14 after (its today is UTC's tomorrow).
+TEST(E2eLiveagent, BackfillWithoutToEndsAtTodayInTheSourcesZone) {
+  sim::Simulator sim(liveagent_options());
+  testing::TestDatabase db("e2e_la_backfill_to");
+  const auto now = std::chrono::system_clock::now();
+  const auto utc_day = std::chrono::floor<std::chrono::days>(now);
+  const bool morning = now - utc_day < std::chrono::hours(12);
+  LiveagentSpec spec;
+  spec.database_url = db.url();
+  spec.base_url = sim.base_url();
+  spec.timezone = morning ? "Etc/GMT+12" : "Etc/GMT-14";
+  ConfigFile config(liveagent_yaml(spec));
+  const std::int64_t today = today_days_in(spec.timezone);
+  ASSERT_NE(today, today_days_in("UTC")) << "the zone must disagree with UTC for this test";
+  const auto run = run_partnersync(config, {"--backfill", "--from", day_text(today - 3)});
+  ASSERT_EQ(run.exit_code, 0) << run.errors;
+  EXPECT_EQ(windows_of(db.url(), "accounts"),
+            std::vector<std::string>{day_text(today - 3) + ".." + day_text(today)});
 }
 
 TEST(E2eLiveagent, OnceLandsExactlyTheGroundTruth) {
