@@ -19,7 +19,7 @@ struct TableLayout {
   // (StreamSpec::removed_when_unlisted). removal_within: columns whose staged values delimit
   // the set that was read (a per-parent stream's parent key); empty = the source's whole table.
   bool marks_removed = false;
-  std::vector<std::string> removal_within;
+  std::vector<std::string> removal_within = {};
 };
 
 struct WriteCounts {
