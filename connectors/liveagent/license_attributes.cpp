@@ -12,8 +12,8 @@ model::StreamSpec license_attributes_stream() {
   s.parent = "licenses";
   s.parent_key = "license_code";
   // 003 "Get license attribute": {"response":{"value":"99"}}, max_agents the only attribute.
-  s.endpoints = {liveagent_endpoint(
-      "/api/resellers/{reseller}/licenses/{parent}/attributes/max_agents", "")};
+  s.endpoints = {
+      liveagent_endpoint("/api/resellers/{reseller}/licenses/{parent}/attributes/max_agents", "")};
   s.table = "liveagent.licenses";
   s.key = {"source", "license_code"};
   s.partial_update = true;

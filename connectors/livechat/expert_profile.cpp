@@ -16,10 +16,9 @@ model::StreamSpec expert_profile_stream() {
   s.columns = {};
   // Every documented scalar as text: rates are strings upstream ("50") and free-form ("5+"
   // for agents), so a numeric type would turn an Expert's own wording into invalid values.
-  for (const char* name :
-       {"expert_id", "status", "company", "phone", "logo", "description", "short_description",
-        "agents", "hour_rate", "project_rate", "country", "website", "facebook", "twitter",
-        "linkedin", "googleplus"})
+  for (const char* name : {"expert_id", "status", "company", "phone", "logo", "description",
+                           "short_description", "agents", "hour_rate", "project_rate", "country",
+                           "website", "facebook", "twitter", "linkedin", "googleplus"})
     s.columns.push_back(json_column(name, ValueType::text, name));
   for (const char* name : {"categories", "languages", "projects"})
     s.columns.push_back(json_column(name, ValueType::jsonb, name));

@@ -43,7 +43,7 @@ struct Record {
   std::string program;
   std::string channel;
   std::string members;  // ,"name":value,... with each value exactly as received
-  std::string served;  // the group object the counts came from, as received
+  std::string served;   // the group object the counts came from, as received
 };
 
 std::string_view trimmed(std::string_view json) {

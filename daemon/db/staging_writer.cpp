@@ -231,8 +231,7 @@ std::int64_t mark_removed(pqxx::dbtransaction& tx, const TableLayout& layout,
       .exec_params("UPDATE " + quote_table(tx, layout.table) +
                        " AS t SET removed_at = now(), last_changed_at = now() WHERE t.source = $1"
                        " AND t.removed_at IS NULL" +
-                       within + " AND NOT EXISTS (SELECT 1 FROM ps_stage s WHERE " + unlisted +
-                       ")",
+                       within + " AND NOT EXISTS (SELECT 1 FROM ps_stage s WHERE " + unlisted + ")",
                    source)
       .affected_rows();
 }

@@ -299,10 +299,14 @@ std::set<std::string> fields_of(const StreamSpec& s, const std::string& body) {
 
 TEST(LiveagentExamples, EveryDocumentedFieldHasAColumnAndEveryPathIsDocumented) {
   const std::map<std::string, std::string> examples = {
-      {"accounts", "accounts"},           {"account_addons", "account_addons"},
-      {"account_users", "account_users"}, {"account_attributes", "account_attributes"},
-      {"licenses", "licenses"},           {"variations", "variations"},
-      {"variation_addons", "variations"}, {"license_addons", "license_addons"},
+      {"accounts", "accounts"},
+      {"account_addons", "account_addons"},
+      {"account_users", "account_users"},
+      {"account_attributes", "account_attributes"},
+      {"licenses", "licenses"},
+      {"variations", "variations"},
+      {"variation_addons", "variations"},
+      {"license_addons", "license_addons"},
       {"license_attributes", "license_attributes"}};
   for (const auto& s : sync::stream_specs(SourceKind::liveagent_reseller)) {
     ASSERT_EQ(examples.count(s.name), 1u) << s.name << " has no documented example";

@@ -114,8 +114,9 @@ TEST(LivechatEndpoints, ProfileOldShapeMapsItsSingleCommissionToTheLivechatProgr
 }
 
 TEST(LivechatEndpoints, ProfileEndTimestampIsATime) {
-  const auto p = parse(spec("profile"), R"({"affiliate":{"livechat":{"current_commission":)"
-                                        R"({"percent":25,"end_timestamp":"2026-12-31 23:59:59"}}}})");
+  const auto p =
+      parse(spec("profile"), R"({"affiliate":{"livechat":{"current_commission":)"
+                             R"({"percent":25,"end_timestamp":"2026-12-31 23:59:59"}}}})");
   ASSERT_EQ(p.rows.size(), 1u);
   EXPECT_EQ(p.rows[0].at("affiliate_livechat_commission_percent"), V("25"));
   EXPECT_EQ(p.rows[0].at("affiliate_livechat_commission_end_at"), V("2026-12-31 23:59:59"));
@@ -131,8 +132,8 @@ TEST(LivechatEndpoints, CouponIdsAreTextAndLabelsAsSent) {
 }
 
 TEST(LivechatEndpoints, OperatorsCarryTheLicenseTheyWereRequestedFor) {
-  const auto p = parse(spec("solution_operators"), example("solution_operators", "current"),
-                       "12345678");
+  const auto p =
+      parse(spec("solution_operators"), example("solution_operators", "current"), "12345678");
   ASSERT_EQ(p.rows.size(), 3u);
   EXPECT_EQ(p.rows[0].at("license"), V("12345678"));
   EXPECT_EQ(p.rows[0].at("login"), V("jane@example.com"));
@@ -178,10 +179,11 @@ TEST(LivechatEndpoints, ExpertCommentsGetADerivedKeyFromTimeAuthorAndOrdinal) {
     EXPECT_EQ(p.rows[1].at("website"), V(""));
   }
   // Two comments by the same author at the same second stay two rows.
-  const auto twins = parse(spec("expert_comments"),
-                           R"({"result":[{"author":"Joe","creation_timestamp":"2018-03-06 10:21:50",)"
-                           R"("comment":"a"},{"author":"Joe","creation_timestamp":)"
-                           R"("2018-03-06 10:21:50","comment":"b"}]})");
+  const auto twins =
+      parse(spec("expert_comments"),
+            R"({"result":[{"author":"Joe","creation_timestamp":"2018-03-06 10:21:50",)"
+            R"("comment":"a"},{"author":"Joe","creation_timestamp":)"
+            R"("2018-03-06 10:21:50","comment":"b"}]})");
   ASSERT_EQ(twins.rows.size(), 2u);
   EXPECT_EQ(twins.rows[0].at("comment_key"), V("2018-03-06 10:21:50|Joe|0"));
   EXPECT_EQ(twins.rows[1].at("comment_key"), V("2018-03-06 10:21:50|Joe|1"));

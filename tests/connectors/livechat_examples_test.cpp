@@ -30,7 +30,8 @@ bool has_subfield(const std::set<std::string>& fields, const std::string& path) 
 
 bool covered(const std::set<std::string>& declared, const std::string& field) {
   if (declared.count(field)) return true;
-  for (auto slash = field.rfind('/'); slash != std::string::npos; slash = field.rfind('/', slash - 1)) {
+  for (auto slash = field.rfind('/'); slash != std::string::npos;
+       slash = field.rfind('/', slash - 1)) {
     if (declared.count(field.substr(0, slash))) return true;
     if (slash == 0) break;
   }

@@ -43,8 +43,9 @@ class RemovedAtTest : public ::testing::Test {
   std::string removed() {
     pqxx::read_transaction tx(conn_);
     return tx
-        .exec1("SELECT coalesce(string_agg(source || '/' || license || '/' || login, ',' "
-               "ORDER BY 1), '') FROM ops WHERE removed_at IS NOT NULL")[0]
+        .exec1(
+            "SELECT coalesce(string_agg(source || '/' || license || '/' || login, ',' "
+            "ORDER BY 1), '') FROM ops WHERE removed_at IS NOT NULL")[0]
         .as<std::string>();
   }
 

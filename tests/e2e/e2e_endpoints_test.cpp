@@ -3,7 +3,6 @@
 // failures; shrinking sets get removed_at; raw is what was served; max_agents keeps what is
 // not an integer; a reseller id with '@' and '+' reaches its account.
 #include <gtest/gtest.h>
-
 #include <simdjson.h>
 
 #include <map>
@@ -55,14 +54,14 @@ std::vector<std::string> expected_profile(const sim::Dataset& ds, bool legacy) {
   r.add(p.livechat_commission_percent);
   r.add(p.livechat_commission_end ? std::optional(format_datetime(*p.livechat_commission_end))
                                   : std::nullopt);
-  r.add(legacy ? std::optional<std::string>() : std::to_string(p.partner_program_commission_percent));
+  r.add(legacy ? std::optional<std::string>()
+               : std::to_string(p.partner_program_commission_percent));
   r.add(p.reseller_discount_percent).add("NULL").add(p.expert_status).add(p.marketplace_position);
   r.add(legacy ? std::optional<std::string>(R"(["https://example.com"])") : std::nullopt);
   return {r.str()};
 }
 
-const char* const kCouponsSql =
-    "SELECT coupon_id, label, removed_at IS NULL FROM livechat.coupons";
+const char* const kCouponsSql = "SELECT coupon_id, label, removed_at IS NULL FROM livechat.coupons";
 
 std::vector<std::string> expected_coupons(const sim::Dataset& ds, const sim::Dataset* earlier) {
   std::vector<std::string> out;
@@ -84,7 +83,8 @@ std::vector<std::string> expected_operators(const sim::Dataset& ds) {
   for (const auto& l : ds.solution_licenses) {
     if (!sim::Dataset::manages_subscription(l)) continue;  // 403: skipped
     for (const auto& o : ds.operators_of(l))
-      out.push_back(Row().add(l.license).add(o.login).add(o.name).add(o.permission).add(true).str());
+      out.push_back(
+          Row().add(l.license).add(o.login).add(o.name).add(o.permission).add(true).str());
   }
   return sorted(out);
 }
@@ -202,10 +202,9 @@ TEST(E2eEndpoints, OldProfileShapeLandsItsSingleCommissionAsTheLivechatRate) {
   ConfigFile config(spec);
   const auto run = run_partnersync(config, {"--once"});
   ASSERT_EQ(run.exit_code, 0) << run.errors;
-  EXPECT_TRUE(same_rows(expected_profile(*sim.api().snapshot(), true),
-                        query_rows(db.url(), kProfileSql)));
-  EXPECT_EQ(query_value(db.url(), "SELECT raw ? 'full_name' FROM livechat.profile_snapshots"),
-            "t");
+  EXPECT_TRUE(
+      same_rows(expected_profile(*sim.api().snapshot(), true), query_rows(db.url(), kProfileSql)));
+  EXPECT_EQ(query_value(db.url(), "SELECT raw ? 'full_name' FROM livechat.profile_snapshots"), "t");
 }
 
 TEST(E2eEndpoints, ForbiddenExpertEndpointsAreEachNotApplicableAndThePassSucceeds) {
@@ -255,16 +254,19 @@ TEST(E2eEndpoints, ACouponWithdrawnUpstreamGetsRemovedAtAndListedAgainIsNullAgai
   const auto run = run_partnersync(config, {"--once"});
   ASSERT_EQ(run.exit_code, 0) << run.errors;
   EXPECT_TRUE(same_rows(expected_coupons(*second, first.get()), query_rows(db.url(), kCouponsSql)));
-  EXPECT_EQ(query_count(db.url(), "SELECT count(*) FROM livechat.coupons WHERE removed_at IS NOT "
-                                  "NULL AND removed_at = last_changed_at"),
+  EXPECT_EQ(query_count(db.url(),
+                        "SELECT count(*) FROM livechat.coupons WHERE removed_at IS NOT "
+                        "NULL AND removed_at = last_changed_at"),
             2);
   const std::string removed_at = query_value(
-      db.url(), "SELECT string_agg(removed_at::text, ',' ORDER BY coupon_id) FROM livechat.coupons");
+      db.url(),
+      "SELECT string_agg(removed_at::text, ',' ORDER BY coupon_id) FROM livechat.coupons");
 
   // Unchanged: the removed ones keep their removed_at.
   ASSERT_EQ(run_partnersync(config, {"--once"}).exit_code, 0);
-  EXPECT_EQ(query_value(db.url(), "SELECT string_agg(removed_at::text, ',' ORDER BY coupon_id) "
-                                  "FROM livechat.coupons"),
+  EXPECT_EQ(query_value(db.url(),
+                        "SELECT string_agg(removed_at::text, ',' ORDER BY coupon_id) "
+                        "FROM livechat.coupons"),
             removed_at);
 
   sim::api::Mutation restore;
@@ -350,14 +352,16 @@ TEST(E2eEndpoints, LicenseAddonsAndMaxAgentsLandTheGroundTruthAndAReReadWritesNo
   EXPECT_TRUE(same_rows(sorted(addons), query_rows(db.url(), kLicenseAddonsSql)));
   EXPECT_TRUE(same_rows(
       sorted(licenses),
-      query_rows(db.url(), "SELECT license_code, max_agents, max_agents_raw FROM liveagent.licenses")));
+      query_rows(db.url(),
+                 "SELECT license_code, max_agents, max_agents_raw FROM liveagent.licenses")));
 
   // Re-read unchanged: neither table is written (license_attributes updates licenses only when
   // the value changed).
   auto counters = [&] {
-    return query_rows(db.url(),
-                      "SELECT relname, n_tup_ins, n_tup_upd, n_tup_del FROM pg_stat_user_tables "
-                      "WHERE schemaname = 'liveagent' AND relname IN ('licenses', 'license_addons')");
+    return query_rows(
+        db.url(),
+        "SELECT relname, n_tup_ins, n_tup_upd, n_tup_del FROM pg_stat_user_tables "
+        "WHERE schemaname = 'liveagent' AND relname IN ('licenses', 'license_addons')");
   };
   // Statistics are flushed when the writer's backends exit; wait for that as the LiveChat
   // counters do.
@@ -382,17 +386,18 @@ TEST(E2eEndpoints, NonIntegerMaxAgentsLandsInMaxAgentsRawAndIsCounted) {
   EXPECT_EQ(query_rows(db.url(),
                        "SELECT max_agents_raw FROM liveagent.licenses WHERE max_agents IS NULL"),
             (std::vector<std::string>{"unlimited", "unlimited"}));
-  EXPECT_EQ(query_value(db.url(), "SELECT sum(invalid_values) FROM sync.runs "
-                                  "WHERE stream = 'license_attributes'"),
+  EXPECT_EQ(query_value(db.url(),
+                        "SELECT sum(invalid_values) FROM sync.runs "
+                        "WHERE stream = 'license_attributes'"),
             "2");
-  EXPECT_EQ(query_count(db.url(), "SELECT count(*) FROM liveagent.licenses "
-                                  "WHERE max_agents IS NOT NULL AND max_agents_raw = max_agents::text"),
+  EXPECT_EQ(query_count(db.url(),
+                        "SELECT count(*) FROM liveagent.licenses "
+                        "WHERE max_agents IS NOT NULL AND max_agents_raw = max_agents::text"),
             18);
 }
 
 // Each add-on's served text, from the simulator's own /variations body.
-std::vector<std::string> served_variation_addons(sim::Simulator& sim,
-                                                 const std::string& reseller) {
+std::vector<std::string> served_variation_addons(sim::Simulator& sim, const std::string& reseller) {
   sim::api::ApiRequest request;
   request.method = "GET";
   request.path = "/api/resellers/" + reseller + "/variations";
@@ -405,7 +410,8 @@ std::vector<std::string> served_variation_addons(sim::Simulator& sim,
   for (simdjson::dom::element variation : variations) {
     const simdjson::dom::array addons = variation["addons"].get_array().value();
     const std::string id(variation["id"].get_string().value());
-    for (simdjson::dom::element addon : addons) out.push_back(id + "|" + simdjson::to_string(addon));
+    for (simdjson::dom::element addon : addons)
+      out.push_back(id + "|" + simdjson::to_string(addon));
   }
   return out;
 }
@@ -413,8 +419,7 @@ std::vector<std::string> served_variation_addons(sim::Simulator& sim,
 TEST(E2eEndpoints, VariationAddonRawIsTheServedAddonExactly) {
   sim::Simulator sim(liveagent_options());
   testing::TestDatabase db("e2e_endpoints_raw");
-  ConfigFile config(
-      liveagent_yaml(db.url(), sim.base_url(), "reseller@example.com", "variations"));
+  ConfigFile config(liveagent_yaml(db.url(), sim.base_url(), "reseller@example.com", "variations"));
   ASSERT_EQ(run_partnersync(config, {"--once"}).exit_code, 0);
   const auto served = served_variation_addons(sim, "reseller@example.com");
   ASSERT_FALSE(served.empty());
@@ -427,12 +432,13 @@ TEST(E2eEndpoints, VariationAddonRawIsTheServedAddonExactly) {
     for (char c : json) quoted += c == '\'' ? std::string("''") : std::string(1, c);
     expected.push_back(id + "|" + query_value(db.url(), "SELECT '" + quoted + "'::jsonb::text"));
   }
-  EXPECT_TRUE(same_rows(sorted(expected),
-                        query_rows(db.url(), "SELECT variation_id, raw::text FROM "
-                                             "liveagent.variation_addons")));
-  EXPECT_EQ(query_count(db.url(),
-                        "SELECT count(*) FROM liveagent.variation_addons WHERE raw ? 'variation_id'"),
-            0);
+  EXPECT_TRUE(same_rows(sorted(expected), query_rows(db.url(),
+                                                     "SELECT variation_id, raw::text FROM "
+                                                     "liveagent.variation_addons")));
+  EXPECT_EQ(
+      query_count(db.url(),
+                  "SELECT count(*) FROM liveagent.variation_addons WHERE raw ? 'variation_id'"),
+      0);
 }
 
 // The {reseller} segment is percent-encoded: '@' and '+' reach the account they name (a '+'
@@ -452,8 +458,9 @@ TEST(E2eEndpoints, ResellerIdWithAtAndPlusReachesItsAccount) {
   EXPECT_EQ(requests[0].target.rfind("/api/resellers/partner%2Beu%40acme.example/licenses", 0), 0u)
       << requests[0].target;
   EXPECT_EQ(query_count(db.url(), "SELECT count(*) FROM liveagent.licenses"), 20);
-  EXPECT_EQ(query_count(db.url(), "SELECT count(*) FROM liveagent.licenses WHERE max_agents_raw "
-                                  "IS NULL"),
+  EXPECT_EQ(query_count(db.url(),
+                        "SELECT count(*) FROM liveagent.licenses WHERE max_agents_raw "
+                        "IS NULL"),
             0);
 
   // The simulator tells the accounts apart: the id decoded with '+' as a space is unknown.

@@ -521,8 +521,8 @@ std::string render_profile(const Dataset& ds, bool legacy) {
   auto program = [&](Object& parent, std::string_view key, std::string_view utm,
                      std::int64_t percent, const std::string& end_text) {
     Object a(parent.key(key));
-    a.str("url", "https://www.livechatinc.com/?a=" + ds.partner_id + "&utm_source=" +
-                     std::string(utm));
+    a.str("url",
+          "https://www.livechatinc.com/?a=" + ds.partner_id + "&utm_source=" + std::string(utm));
     a.str("short_url", "https://lc.chat/" + ds.partner_id);
     Object c(a.key("current_commission"));
     c.num("percent", percent).str("end_timestamp", end_text);
