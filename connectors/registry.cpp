@@ -23,7 +23,13 @@ std::vector<model::StreamSpec> livechat_stream_specs() {
           stats_stream(),
           withdrawals_stream(),
           campaigns_stream(),
-          leads_stream()};
+          leads_stream(),
+          profile_stream(),
+          coupons_stream(),
+          solution_operators_stream(),
+          expert_profile_stream(),
+          expert_stats_stream(),
+          expert_comments_stream()};
 }
 
 }  // namespace partnersync::connectors::livechat

@@ -14,7 +14,7 @@ using model::SourceKind;
 using model::to_string;
 
 // From ../shared/design/streams.md, in the order a pass runs them.
-inline constexpr std::array<std::string_view, 15> kLivechatStreams = {"affiliate_licenses",
+inline constexpr std::array<std::string_view, 21> kLivechatStreams = {"affiliate_licenses",
                                                                       "partner_program_licenses",
                                                                       "solution_licenses",
                                                                       "solution_invoices",
@@ -28,16 +28,26 @@ inline constexpr std::array<std::string_view, 15> kLivechatStreams = {"affiliate
                                                                       "stats",
                                                                       "withdrawals",
                                                                       "campaigns",
-                                                                      "leads"};
+                                                                      "leads",
+                                                                      "profile",
+                                                                      "coupons",
+                                                                      "solution_operators",
+                                                                      "expert_profile",
+                                                                      "expert_stats",
+                                                                      "expert_comments"};
 
-inline constexpr std::array<std::string_view, 6> kLiveagentStreams = {
-    "accounts", "account_addons", "account_users", "account_attributes", "licenses", "variations"};
+inline constexpr std::array<std::string_view, 8> kLiveagentStreams = {
+    "accounts", "account_addons", "account_users",  "account_attributes",
+    "licenses", "variations",     "license_addons", "license_attributes"};
 
 // Child streams read the keys of their parent's records synced in the same pass, so a child
 // without its parent would sync nothing. (connectors_test checks this against the
 // declarations' StreamSpec::parent.)
-inline constexpr std::array<std::pair<std::string_view, std::string_view>, 4> kStreamParents = {{
+inline constexpr std::array<std::pair<std::string_view, std::string_view>, 7> kStreamParents = {{
     {"solution_invoices", "solution_licenses"},
+    {"solution_operators", "solution_licenses"},
+    {"license_addons", "licenses"},
+    {"license_attributes", "licenses"},
     {"account_addons", "accounts"},
     {"account_users", "accounts"},
     {"account_attributes", "accounts"},

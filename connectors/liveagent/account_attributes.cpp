@@ -1,14 +1,13 @@
 // Stream account_attributes: each synced account's max_agents attribute, written into its
 // liveagent.accounts row (an UPDATE of that one column; no row of its own).
-#include <simdjson.h>
-
-#include <stdexcept>
-
 #include "connectors/liveagent/liveagent_streams.hpp"
 
 namespace partnersync::connectors::liveagent {
 
-using model::ValueType;
+std::vector<model::ColumnSpec> max_agents_columns() {
+  return {json_column("max_agents", model::ValueType::integer, "value"),
+          json_column("max_agents_raw", model::ValueType::text, "value")};
+}
 
 model::StreamSpec account_attributes_stream() {
   model::StreamSpec s;
@@ -24,10 +23,8 @@ model::StreamSpec account_attributes_stream() {
   s.table = "liveagent.accounts";
   s.key = {"source", "account_id"};
   s.partial_update = true;
-  s.columns = {
-      parent_key_column("account_id"),
-      json_column("max_agents", ValueType::integer, "value"),
-  };
+  s.columns = {parent_key_column("account_id")};
+  for (auto& c : max_agents_columns()) s.columns.push_back(std::move(c));
   return s;
 }
 

@@ -7,7 +7,7 @@ namespace partnersync::connectors::liveagent {
 std::vector<model::StreamSpec> liveagent_stream_specs() {
   return {accounts_stream(),           account_addons_stream(), account_users_stream(),
           account_attributes_stream(), licenses_stream(),       variations_stream(),
-          variation_addons_stream()};
+          variation_addons_stream(),   license_addons_stream(), license_attributes_stream()};
 }
 
 }  // namespace partnersync::connectors::liveagent

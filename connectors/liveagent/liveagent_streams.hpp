@@ -20,6 +20,8 @@ model::StreamSpec account_users_stream();
 model::StreamSpec account_attributes_stream();
 model::StreamSpec licenses_stream();
 model::StreamSpec variations_stream();
+model::StreamSpec license_addons_stream();
+model::StreamSpec license_attributes_stream();
 
 // Internal stream, not in kLiveagentStreams and not configurable: the add-ons nested in each
 // variation, into liveagent.variation_addons. Its parent is "variations": it runs whenever
@@ -32,8 +34,9 @@ model::StreamSpec variation_addons_stream();
 std::vector<model::StreamSpec> liveagent_stream_specs();
 
 // Splits a /variations body ({"response":{"variations":[{"id":..., "addons":[...]}, ...]}})
-// into one record per nested add-on: the add-on object as received with "variation_id" (the
-// variation's "id" token as received, null when absent) inserted as its first member.
+// into one record per nested add-on: {"variation_id":<the variation's "id" token as received,
+// null when absent>,"served":<the add-on exactly as received>}; "served" becomes the row's raw
+// (StreamSpec::split_raw_member), so raw is the add-on as served, never an edited copy.
 // Throws std::invalid_argument on a body that is not that shape and on an upstream error
 // envelope ({"response":{"status":"ERROR",...}}, which can come with HTTP 200).
 std::vector<std::string> split_variation_addons(std::string_view body);
@@ -57,6 +60,11 @@ inline model::ColumnSpec parent_key_column(std::string name) {
   c.origin = model::Origin::parent_key;
   return c;
 }
+
+// The max_agents attribute answer's columns (003 types the value as text, "99"): max_agents
+// as an integer, NULL and counted when it is not one, and max_agents_raw, the value exactly as
+// served, so a non-integer is kept. Defined in account_attributes.cpp.
+std::vector<model::ColumnSpec> max_agents_columns();
 
 // {"response": {"<list_key>": [...]}}, or {"response": {...}} when list_key is empty.
 inline model::EndpointSpec liveagent_endpoint(std::string path, std::string list_key) {

@@ -25,15 +25,16 @@ model::StreamSpec variation_addons_stream() {
   s.endpoints = {liveagent_endpoint("/api/resellers/{reseller}/variations", "variations")};
   s.table = "liveagent.variation_addons";
   s.key = {"source", "variation_id", "addon_id"};
-  // Paths are those of split_variation_addons' records.
+  // Paths are those of split_variation_addons' records: the add-on is under "served".
   s.columns = {
       json_column("variation_id", ValueType::text, "variation_id"),
-      json_column("addon_id", ValueType::text, "id"),
-      json_column("name", ValueType::text, "name"),
-      json_column("price", ValueType::numeric, "price"),
-      json_column("description", ValueType::text, "description"),
+      json_column("addon_id", ValueType::text, "served/id"),
+      json_column("name", ValueType::text, "served/name"),
+      json_column("price", ValueType::numeric, "served/price"),
+      json_column("description", ValueType::text, "served/description"),
   };
   s.split_body = split_variation_addons;
+  s.split_raw_member = "served";
   return s;
 }
 
@@ -51,24 +52,19 @@ std::string_view trimmed(std::string_view json) {
 
 std::string_view trimmed_token(od::value value) { return trimmed(value.raw_json_token()); }
 
-// `addon` (an object's JSON text) with "variation_id":<id> as its first member.
+// {"variation_id":<id>,"served":<addon>}, `addon` the add-on's JSON text as received.
 std::string with_variation_id(std::string_view addon, std::string_view id) {
   std::string out = "{\"variation_id\":";
   out += id.empty() ? std::string_view("null") : id;
-  std::string_view rest = addon.substr(1);  // after '{'
-  const auto first = rest.find_first_not_of(" \t\r\n");
-  if (first != std::string_view::npos && rest[first] != '}') out += ',';
-  out += rest;
+  out += ",\"served\":";
+  out += addon;
+  out += '}';
   return out;
 }
 
 void split_variation(od::object variation, std::vector<std::string>& out) {
   std::string id;
-  struct Addon {
-    bool object;
-    std::string text;  // the value's JSON as received
-  };
-  std::vector<Addon> addons;
+  std::vector<std::string> addons;  // each as received
   for (auto field : variation) {
     const std::string_view key = field.unescaped_key();
     od::value value = field.value();
@@ -82,16 +78,15 @@ void split_variation(od::object variation, std::vector<std::string>& out) {
       for (auto element : value.get_array()) {
         od::value addon = element.value();
         if (addon.type() == od::json_type::object) {
-          addons.push_back(
-              {true, std::string(trimmed(addon.get_object().value().raw_json().value()))});
+          addons.emplace_back(trimmed(addon.get_object().value().raw_json().value()));
         } else {
-          // Passed on as it is: the record parser quarantines a record that is not an object.
-          addons.push_back({false, std::string(trimmed_token(addon))});
+          // Passed on as it is: the record parser quarantines a record without an add-on id.
+          addons.emplace_back(trimmed_token(addon));
         }
       }
     }
   }
-  for (const auto& a : addons) out.push_back(a.object ? with_variation_id(a.text, id) : a.text);
+  for (const auto& a : addons) out.push_back(with_variation_id(a, id));
 }
 
 }  // namespace

@@ -188,4 +188,14 @@ model::KeyDerivation affiliate_license_key() {
   return d;
 }
 
+model::KeyDerivation expert_comment_key() {
+  model::KeyDerivation d;
+  d.name = "expert_comment_key";
+  d.inputs = {"created_at", "author"};
+  d.make = []() -> std::unique_ptr<model::KeyDeriver> {
+    return std::make_unique<AffiliateLicenseKey>();  // the same "<time>|<text>|<n>" counting
+  };
+  return d;
+}
+
 }  // namespace partnersync::connectors::livechat

@@ -11,4 +11,9 @@ namespace partnersync::connectors::livechat {
 // Licenses List"). Inputs: the created_at and client_email columns.
 model::KeyDerivation affiliate_license_key();
 
+// The key of an Expert comment, which has no id either: "<created_at>|<author>|<n>", n
+// counting earlier comments of the same response with the same time and author (001 "Get
+// Comments"). Inputs: the created_at and author columns.
+model::KeyDerivation expert_comment_key();
+
 }  // namespace partnersync::connectors::livechat

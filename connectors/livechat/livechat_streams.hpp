@@ -33,6 +33,12 @@ model::StreamSpec stats_stream();
 model::StreamSpec withdrawals_stream();
 model::StreamSpec campaigns_stream();
 model::StreamSpec leads_stream();
+model::StreamSpec profile_stream();
+model::StreamSpec coupons_stream();
+model::StreamSpec solution_operators_stream();
+model::StreamSpec expert_profile_stream();
+model::StreamSpec expert_stats_stream();
+model::StreamSpec expert_comments_stream();
 
 // Every stream above, in kLivechatStreams order.
 std::vector<model::StreamSpec> livechat_stream_specs();
@@ -41,7 +47,8 @@ std::vector<model::StreamSpec> livechat_stream_specs();
 // (program, channel), the rows of livechat.license_stats_snapshots: a fan-out the declaration
 // model cannot express yet (see stats.cpp). Each record is a JSON object text with "program",
 // "channel" and the counts present upstream. Throws std::invalid_argument on a body that is
-// not a JSON object.
+// not a JSON object. Each record also carries, as member "served", the group object exactly as
+// served (the whole body for the flat shape): the row's raw (StreamSpec::split_raw_member).
 std::vector<std::string> split_license_stats(std::string_view body);
 
 // ---- builders shared by the per-stream files ----

@@ -54,7 +54,9 @@ StreamSpec performance_daily_table(std::string stream, std::string program,
                                    std::vector<std::string> paths) {
   StreamSpec s;
   s.name = std::move(stream);
-  // Conversions are attributed to the day of the click, so recent days keep changing.
+  // The report counts the licenses created on the day (001 "Get Performance Report": date_from
+  // and date_to select licenses created in the range); they keep converting, so recent days
+  // keep changing and are re-read.
   s.mode = SyncMode::daily_report;
   s.endpoints = {endpoint(std::move(paths), Envelope::result_array)};
   s.table = "livechat.performance_daily";

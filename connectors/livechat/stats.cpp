@@ -31,6 +31,7 @@ model::StreamSpec stats_stream() {
       json_column("leads", ValueType::integer, "leads"),
   };
   s.split_body = split_license_stats;
+  s.split_raw_member = "served";  // raw: the group object as served, not the split record
   return s;
 }
 
@@ -42,7 +43,18 @@ struct Record {
   std::string program;
   std::string channel;
   std::string members;  // ,"name":value,... with each value exactly as received
+  std::string served;   // the group object the counts came from, as received
 };
+
+std::string_view trimmed(std::string_view json) {
+  while (!json.empty() && (json.front() == ' ' || json.front() == '\n' || json.front() == '\r' ||
+                           json.front() == '\t'))
+    json.remove_prefix(1);
+  while (!json.empty() &&
+         (json.back() == ' ' || json.back() == '\n' || json.back() == '\r' || json.back() == '\t'))
+    json.remove_suffix(1);
+  return json;
+}
 
 // The value's JSON text as received (numbers keep their spelling, e.g. 1.50).
 std::string_view raw_text(simdjson::ondemand::value value) {
@@ -72,7 +84,7 @@ Record& record_for(std::vector<Record>& records, std::string_view program,
                    std::string_view channel) {
   for (auto& r : records)
     if (r.program == program && r.channel == channel) return r;
-  return records.emplace_back(Record{std::string(program), std::string(channel), {}});
+  return records.emplace_back(Record{std::string(program), std::string(channel), {}, {}});
 }
 
 }  // namespace
@@ -95,25 +107,34 @@ std::vector<std::string> split_license_stats(std::string_view body) {
       const std::string key(field.unescaped_key().value());
       od::value value = field.value();
       if (value.type() == od::json_type::object) {
-        for (auto member : value.get_object()) {
+        od::object program = value.get_object();
+        const std::string_view program_text = trimmed(program.raw_json().value());
+        program.reset();
+        for (auto member : program) {
           const std::string name(member.unescaped_key().value());
           od::value inner = member.value();
           if (inner.type() == od::json_type::object) {
             Record& r = record_for(records, key, name);
-            for (auto count : inner.get_object()) {
+            od::object channel = inner.get_object();
+            r.served = std::string(trimmed(channel.raw_json().value()));
+            channel.reset();
+            for (auto count : channel) {
               const std::string count_name(count.unescaped_key().value());
               add_member(r, count_name, count.value());
             }
           } else {
-            add_member(record_for(records, key, ""), name, inner);
+            Record& r = record_for(records, key, "");
+            r.served = std::string(program_text);
+            add_member(r, name, inner);
           }
         }
         continue;
       }
       const auto underscore = key.find('_');
       if (underscore == std::string::npos || underscore == 0) continue;  // not a count
-      add_member(record_for(records, std::string_view(key).substr(0, underscore), ""),
-                 std::string_view(key).substr(underscore + 1), value);
+      Record& r = record_for(records, std::string_view(key).substr(0, underscore), "");
+      if (r.served.empty()) r.served = std::string(trimmed(body));  // flat: the body is the group
+      add_member(r, std::string_view(key).substr(underscore + 1), value);
     }
     const char* location = nullptr;
     if (doc.current_location().get(location) != simdjson::OUT_OF_BOUNDS)
@@ -129,6 +150,8 @@ std::vector<std::string> split_license_stats(std::string_view body) {
     text += ",\"channel\":";
     append_quoted(text, r.channel);
     text += r.members;
+    text += ",\"served\":";
+    text += r.served;
     text += '}';
     out.push_back(std::move(text));
   }

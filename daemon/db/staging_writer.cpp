@@ -135,15 +135,17 @@ WriteCounts upsert(pqxx::dbtransaction& tx, const TableLayout& layout, std::int6
     target_values += (target_values.empty() ? "t." : ", t.") + q;
     new_values += (new_values.empty() ? "EXCLUDED." : ", EXCLUDED.") + q;
   }
+  if (layout.marks_removed) set += "removed_at = NULL, ";
   set += "last_changed_at = now()";
   std::string sql = "WITH upserted AS (INSERT INTO " + quote_table(tx, layout.table) + " AS t (" +
                     join(tx, layout.columns) + ") " + deduplicated(tx, layout) + " ON CONFLICT (" +
                     join(tx, layout.key) + ") DO ";
-  if (changing.empty()) {
+  if (changing.empty() && !layout.marks_removed) {
     sql += "NOTHING";
   } else {
     sql += "UPDATE SET " + set + " WHERE (" + target_values + ") IS DISTINCT FROM (" + new_values +
            ")";
+    if (layout.marks_removed) sql += " OR t.removed_at IS NOT NULL";
   }
   sql +=
       " RETURNING (xmax = 0) AS inserted) "
@@ -212,6 +214,28 @@ WriteCounts snapshot(pqxx::transaction_base& tx, const TableLayout& layout, std:
   return counts;
 }
 
+// StreamSpec::removed_when_unlisted: the rows of the set read that were not staged now carry
+// removed_at. Counted as updated rows (a removal is a change of the row).
+std::int64_t mark_removed(pqxx::dbtransaction& tx, const TableLayout& layout,
+                          const std::string& source) {
+  std::string within, unlisted;
+  for (const auto& c : layout.removal_within) {
+    const auto q = tx.quote_name(c);
+    within += " AND t." + q + " IN (SELECT DISTINCT " + q + " FROM ps_stage)";
+  }
+  for (const auto& k : layout.key) {
+    const auto q = tx.quote_name(k);
+    unlisted += (unlisted.empty() ? "" : " AND ") + ("s." + q + " = t." + q);
+  }
+  return tx
+      .exec_params("UPDATE " + quote_table(tx, layout.table) +
+                       " AS t SET removed_at = now(), last_changed_at = now() WHERE t.source = $1"
+                       " AND t.removed_at IS NULL" +
+                       within + " AND NOT EXISTS (SELECT 1 FROM ps_stage s WHERE " + unlisted + ")",
+                   source)
+      .affected_rows();
+}
+
 }  // namespace
 
 WriteCounts write_rows(pqxx::dbtransaction& tx, const TableLayout& layout,
@@ -224,7 +248,12 @@ WriteCounts write_rows(pqxx::dbtransaction& tx, const TableLayout& layout,
     return counts;
   }
   if (layout.partial_update) return update_only(tx, layout, rows, riders.after_merge);
-  return upsert(tx, layout, rows, riders.after_merge);
+  WriteCounts counts = upsert(tx, layout, rows, riders.after_merge);
+  if (layout.marks_removed) {
+    const std::int64_t removed = mark_removed(tx, layout, source);
+    counts.updated += removed;
+  }
+  return counts;
 }
 
 }  // namespace partnersync::db

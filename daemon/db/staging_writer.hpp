@@ -15,6 +15,11 @@ struct TableLayout {
   std::vector<std::string> key;      // the conflict key
   bool partial_update = false;       // UPDATE existing rows only (no insert, no raw)
   bool snapshot = false;             // a new snapshot (taken_at) only when values changed
+  // Rows of the source no longer staged get removed_at = now(), staged ones removed_at = NULL
+  // (StreamSpec::removed_when_unlisted). removal_within: columns whose staged values delimit
+  // the set that was read (a per-parent stream's parent key); empty = the source's whole table.
+  bool marks_removed = false;
+  std::vector<std::string> removal_within = {};
 };
 
 struct WriteCounts {

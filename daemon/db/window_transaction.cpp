@@ -36,7 +36,8 @@ WriteCounts commit_window(pqxx::connection_base& connection, const TableLayout& 
     }
   }
   WriteCounts counts;
-  if (rows > 0) {
+  // An empty list of a set that shrinks still marks what it no longer lists.
+  if (rows > 0 || (layout.marks_removed && layout.removal_within.empty())) {
     counts = write_rows(tx, layout, copy_text, rows, w.source, riders);
   } else {
     tx.exec(riders.before_stage + riders.after_merge);

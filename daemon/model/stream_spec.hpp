@@ -140,6 +140,20 @@ struct StreamSpec {
 
   // 403 means "not applicable" (not an Expert, not managed), not a failure.
   bool forbidden_is_not_applicable = false;
+  // per_parent: 403 for one parent means that parent is not ours to read (a Solution license
+  // whose subscription the partner does not manage, 001 "Get License Operators"): that parent
+  // is skipped, its rows kept as they are, and the run goes on.
+  bool forbidden_skips_parent = false;
+
+  // A set that shrinks upstream (coupons, a license's operators): a row no longer listed keeps
+  // its row and gets removed_at = now(); listed again, removed_at is NULL again. The set read is
+  // the source's whole table, or for per_parent streams each parent that listed rows.
+  bool removed_when_unlisted = false;
+
+  // split_body records that carry columns beside the record as served: the member of that
+  // name holds the served record, which becomes `raw` (variation add-ons: the add-on object;
+  // stats: the group object). Empty: the split record itself is `raw`.
+  std::string split_raw_member;
 };
 
 }  // namespace partnersync::model

@@ -54,6 +54,10 @@ struct RecordParser::Impl final : RecordSink {
   std::vector<char> verbatim;      // per column: its values never need COPY escaping
   std::vector<int> completed;      // columns write() sets: not from the record, or empty if missing
   json::Taint taint;               // of the record being read
+  // StreamSpec::split_raw_member: the member holding the record as served, and its text in the
+  // record being read (empty when absent: the record itself is then raw).
+  std::string raw_member;
+  std::string_view served;
 
   // The parse in progress.
   const ParseContext* context = nullptr;
@@ -64,6 +68,7 @@ struct RecordParser::Impl final : RecordSink {
   std::vector<std::pair<int, std::string>> endpoint_constants;  // (column, value)
 
   explicit Impl(const StreamSpec& s) : spec(s) {
+    if (spec.split_body != nullptr) raw_member = spec.split_raw_member;
     columns = spec.columns;
     for (const auto& d : spec.details)
       for (const auto& c : d.columns) columns.push_back(c);
@@ -120,10 +125,33 @@ struct RecordParser::Impl final : RecordSink {
     }
   }
 
+  // The served record's member of a split record: read like any field, and its text kept.
+  bool is_raw_member(const PathNode& node, const char* raw_key) const {
+    return !raw_member.empty() && &node == &root &&
+           std::string_view(raw_key, raw_member.size()) == raw_member &&
+           raw_key[raw_member.size()] == '"';
+  }
+
+  void read_served(sj::value value, const PathNode* child) {
+    const char* start = value.current_location();
+    if (child != nullptr && !child->children.empty() && value.type() == sj::json_type::object) {
+      walk(value.get_object(), *child);
+    } else {
+      json::skip(value, taint);
+    }
+    const char* end = nullptr;
+    if (value.current_location().get(end) != simdjson::SUCCESS) end = body_end;
+    served = json::trim(std::string_view(start, static_cast<std::size_t>(end - start)));
+  }
+
   void walk(sj::object object, const PathNode& node) {
     for (auto field : object) {
       const char* const raw_key = field.key().raw();
       const PathNode* child = node.find_raw(raw_key);
+      if (is_raw_member(node, raw_key)) {
+        read_served(field.value(), child);
+        continue;
+      }
       if (child == nullptr) {
         if (!json::key_has_escapes(raw_key)) {
           json::skip(field.value(), taint);  // unknown fields are kept in raw: checked
@@ -168,6 +196,7 @@ struct RecordParser::Impl final : RecordSink {
       c.priority = INT_MAX;
     }
     taint = {};
+    served = {};
     walk(object, root);
   }
 
@@ -281,7 +310,9 @@ struct RecordParser::Impl final : RecordSink {
     fill(value.get_object());
     const char* end = nullptr;
     if (value.current_location().get(end) != simdjson::SUCCESS) end = body_end;
-    write(json::trim(std::string_view(start, static_cast<std::size_t>(end - start))), tier_group);
+    const std::string_view text =
+        json::trim(std::string_view(start, static_cast<std::size_t>(end - start)));
+    write(served.empty() ? text : served, tier_group);
   }
 
   void records(sj::array list, std::string_view tier_group) override {
@@ -293,7 +324,7 @@ struct RecordParser::Impl final : RecordSink {
 
   void record(sj::object object, std::string_view raw) override {
     fill(object);
-    write(raw, {});
+    write(served.empty() ? raw : served, {});
     ++index;
   }
 };

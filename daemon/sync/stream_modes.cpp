@@ -115,6 +115,7 @@ awaitable<ParseOutcome> parse(SourceContext& ctx, StreamRun& run, const Endpoint
       }
       body += "]}";
       const EndpointSpec split{endpoint.paths, Envelope::result_array, "", endpoint.constants};
+      // (split_raw_member: each record's served member is its raw; record_parser.cpp.)
       outcome = run.parser.parse(body, split, context, out, run.collect);
     } else {
       outcome = run.parser.parse(response.body, endpoint, context, out, run.collect);
@@ -373,6 +374,11 @@ awaitable<void> read_children(SourceContext& ctx, StreamRun& run,
           [&, i]() -> awaitable<void> {
             auto fetched = co_await fetch(ctx, run, endpoint, no_params, parents[i], 0);
             if (fetched.status == FetchStatus::not_found) co_return;  // the parent went away
+            if (fetched.status == FetchStatus::forbidden && run.spec.forbidden_skips_parent) {
+              spdlog::debug("source {} stream {}: {} is not ours to read (403), skipped",
+                            ctx.source.name, run.spec.name, parents[i]);
+              co_return;
+            }
             if (fetched.status != FetchStatus::ok) throw_fetch_failure(run, fetched);
             const ParseContext context{ctx.source.name, "", parents[i]};
             auto outcome = co_await parse(ctx, run, endpoint, fetched, context, texts[i - start]);

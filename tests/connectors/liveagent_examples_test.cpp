@@ -154,7 +154,45 @@ TEST(LiveagentExamples, UsersExampleYieldsEveryDocumentedField) {
 TEST(LiveagentExamples, AttributeValueBecomesMaxAgentsOfTheParentAccountWithoutRaw) {
   const auto p = parse(spec("account_attributes"), example("account_attributes"), "acc-1");
   ASSERT_EQ(p.rows.size(), 1u);
-  EXPECT_EQ(p.rows[0], (Row{{"source", "acme"}, {"account_id", "acc-1"}, {"max_agents", "99"}}));
+  EXPECT_EQ(p.rows[0], (Row{{"source", "acme"},
+                            {"account_id", "acc-1"},
+                            {"max_agents", "99"},
+                            {"max_agents_raw", "99"}}));
+}
+
+// Issue 12: 003 types the value as text; a non-integer is NULL, counted, and kept as served.
+TEST(LiveagentExamples, NonIntegerMaxAgentsIsNullCountedAndKeptInMaxAgentsRaw) {
+  for (const char* stream : {"account_attributes", "license_attributes"}) {
+    const auto p = parse(spec(stream), R"({"response":{"value":"unlimited"}})", "k-1");
+    ASSERT_EQ(p.rows.size(), 1u) << stream;
+    EXPECT_EQ(p.rows[0].at("max_agents"), std::nullopt) << stream;
+    EXPECT_EQ(p.rows[0].at("max_agents_raw"), V("unlimited")) << stream;
+    EXPECT_EQ(p.outcome.invalid_values, 1u) << stream;
+  }
+}
+
+TEST(LiveagentExamples, LicenseAttributeValueBecomesMaxAgentsOfTheParentLicense) {
+  const auto p = parse(spec("license_attributes"), example("license_attributes"), "lat47ts4");
+  ASSERT_EQ(p.rows.size(), 1u);
+  EXPECT_EQ(p.rows[0], (Row{{"source", "acme"},
+                            {"license_code", "lat47ts4"},
+                            {"max_agents", "99"},
+                            {"max_agents_raw", "99"}}));
+}
+
+TEST(LiveagentExamples, LicenseAddonsKeepTheirOwnLicenseCodeBesideTheParentLicense) {
+  const auto p = parse(spec("license_addons"), example("license_addons"), "lat47ts4");
+  ASSERT_EQ(p.rows.size(), 2u);
+  EXPECT_EQ(p.outcome.invalid_values, 0u);
+  EXPECT_EQ(p.rows[0].at("license_code"), V("lat47ts4"));
+  EXPECT_EQ(p.rows[0].at("addon_id"), V("abg7y8e4"));
+  EXPECT_EQ(p.rows[0].at("addon_license_code"), V("ss5l5sa6"));
+  EXPECT_EQ(p.rows[0].at("price"), V("99.90"));
+  EXPECT_EQ(p.rows[0].at("valid_from_at"), V("2009-11-12 15:21:32"));
+  EXPECT_EQ(p.rows[0].at("valid_to_at"), std::nullopt);
+  EXPECT_EQ(p.rows[1].at("addon_license_code"), V("g7s86aa8"));
+  EXPECT_EQ(p.rows[1].at("valid_to_at"), V("2010-10-08 12:15:48"));
+  EXPECT_EQ(p.rows[1].at("status"), V("A"));
 }
 
 TEST(LiveagentExamples, ImpossibleLicenseDatetimeIsNullCountedAndKeptInRaw) {
@@ -198,6 +236,12 @@ TEST(LiveagentExamples, VariationAddonsAreOneRowPerNestedAddonOfItsVariation) {
   EXPECT_EQ(p.rows[1].at("variation_id"), V("r7g4y7ya"));
   EXPECT_EQ(p.rows[1].at("addon_id"), V("p9t5s4s5"));
   EXPECT_EQ(p.rows[1].at("price"), V("19.40"));
+  // raw is the add-on as served: no variation_id injected (issue 12).
+  for (const auto& row : p.rows) {
+    EXPECT_EQ(row.at("raw")->find("variation_id"), std::string::npos) << *row.at("raw");
+    EXPECT_EQ(row.at("raw")->front(), '{') << *row.at("raw");
+    EXPECT_NE(row.at("raw")->find("\"id\""), std::string::npos) << *row.at("raw");
+  }
 }
 
 // 003 "Error messages formats"; the error envelope can come with HTTP 200.
@@ -231,7 +275,14 @@ std::set<std::string> fields_of(const StreamSpec& s, const std::string& body) {
   if (s.split_body != nullptr) {
     for (const auto& record : s.split_body(body)) {
       simdjson::dom::parser one;
-      add(one.parse(record).get_object().value());
+      const simdjson::dom::object object = one.parse(record).get_object().value();
+      for (auto [key, value] : object) {
+        if (key == s.split_raw_member) {
+          add(value.get_object().value());
+        } else {
+          fields.insert(std::string(key));
+        }
+      }
     }
     return fields;
   }
@@ -248,17 +299,28 @@ std::set<std::string> fields_of(const StreamSpec& s, const std::string& body) {
 
 TEST(LiveagentExamples, EveryDocumentedFieldHasAColumnAndEveryPathIsDocumented) {
   const std::map<std::string, std::string> examples = {
-      {"accounts", "accounts"},           {"account_addons", "account_addons"},
-      {"account_users", "account_users"}, {"account_attributes", "account_attributes"},
-      {"licenses", "licenses"},           {"variations", "variations"},
-      {"variation_addons", "variations"}};
+      {"accounts", "accounts"},
+      {"account_addons", "account_addons"},
+      {"account_users", "account_users"},
+      {"account_attributes", "account_attributes"},
+      {"licenses", "licenses"},
+      {"variations", "variations"},
+      {"variation_addons", "variations"},
+      {"license_addons", "license_addons"},
+      {"license_attributes", "license_attributes"}};
   for (const auto& s : sync::stream_specs(SourceKind::liveagent_reseller)) {
     ASSERT_EQ(examples.count(s.name), 1u) << s.name << " has no documented example";
     auto fields = fields_of(s, example(examples.at(s.name)));
     if (s.name == "variations") fields.erase("addons");  // variation_addons' rows
     std::set<std::string> paths;
-    for (const auto& c : s.columns)
-      if (c.origin == sync::Origin::json) paths.insert(c.path);
+    for (const auto& c : s.columns) {
+      if (c.origin != sync::Origin::json) continue;
+      // A split record's served member holds the record: its fields are the documented ones.
+      std::string path = c.path;
+      const std::string served = s.split_raw_member + "/";
+      if (!s.split_raw_member.empty() && path.rfind(served, 0) == 0) path.erase(0, served.size());
+      paths.insert(path);
+    }
     EXPECT_EQ(paths, fields) << s.name;
   }
 }

@@ -377,10 +377,11 @@ TEST_F(LiveagentSchema, VariationsAndTheirNestedAddonsLandInTheirTables) {
   EXPECT_EQ(text("SELECT variation_id || ' ' || name || ' ' || created_at::text "
                  "FROM liveagent.variations"),
             "r7g4y7ya Free 2012-05-04 18:15:14+00");
+  // raw is the add-on as served: its own id, no variation_id injected (issue 12).
   EXPECT_EQ(text("SELECT string_agg(variation_id || '/' || addon_id || '=' || price::text || "
-                 "' ' || (raw->>'variation_id'), ';' ORDER BY addon_id) "
-                 "FROM liveagent.variation_addons"),
-            "r7g4y7ya/p4g7y4ft7=99.90 r7g4y7ya;r7g4y7ya/p9t5s4s5=19.40 r7g4y7ya");
+                 "' ' || (raw->>'id') || ' ' || (raw ? 'variation_id')::text, ';' "
+                 "ORDER BY addon_id) FROM liveagent.variation_addons"),
+            "r7g4y7ya/p4g7y4ft7=99.90 p4g7y4ft7 false;r7g4y7ya/p9t5s4s5=19.40 p9t5s4s5 false");
   // A re-read writes nothing.
   const auto again = write(liveagent::kVariationAddonsStream, example("variations"));
   EXPECT_EQ(again.unchanged, 2);

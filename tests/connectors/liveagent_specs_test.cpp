@@ -147,19 +147,42 @@ TEST(LiveagentSpecs, AccountAttributesOnlyUpdateMaxAgentsOfAccounts) {
   EXPECT_TRUE(s.partial_update);
   EXPECT_EQ(s.table, spec("accounts").table);
   EXPECT_EQ(s.key, spec("accounts").key);
-  ASSERT_EQ(s.columns.size(), 2u);
+  ASSERT_EQ(s.columns.size(), 3u);
   const auto* max_agents = column(s, "max_agents");
   ASSERT_NE(max_agents, nullptr);
   EXPECT_EQ(max_agents->origin, Origin::json);
   EXPECT_EQ(max_agents->path, "value");  // 003 "Get account attribute"
   EXPECT_EQ(max_agents->type, ValueType::integer);
+  // Issue 12: what is not an integer is kept as served beside it.
+  const auto* max_agents_raw = column(s, "max_agents_raw");
+  ASSERT_NE(max_agents_raw, nullptr);
+  EXPECT_EQ(max_agents_raw->path, "value");
+  EXPECT_EQ(max_agents_raw->type, ValueType::text);
   // The rows it completes come from accounts, which must not overwrite max_agents.
   EXPECT_EQ(column(spec("accounts"), "max_agents"), nullptr);
   for (const auto& other : specs()) {
-    if (&other != &s) {
+    if (&other != &s && other.name != "license_attributes") {
       EXPECT_FALSE(other.partial_update) << other.name;
     }
   }
+}
+
+TEST(LiveagentSpecs, LicenseAttributesOnlyUpdateMaxAgentsOfLicenses) {
+  const auto& s = spec("license_attributes");
+  EXPECT_TRUE(s.partial_update);
+  EXPECT_EQ(s.mode, SyncMode::per_parent);
+  EXPECT_EQ(s.parent, "licenses");
+  EXPECT_EQ(s.table, spec("licenses").table);
+  EXPECT_EQ(s.key, spec("licenses").key);
+  EXPECT_EQ(s.endpoints.at(0).paths.at(0),
+            "/api/resellers/{reseller}/licenses/{parent}/attributes/max_agents");
+  for (const char* name : {"max_agents", "max_agents_raw"}) {
+    ASSERT_NE(column(s, name), nullptr) << name;
+    EXPECT_EQ(column(spec("licenses"), name), nullptr) << name;  // licenses never writes it
+  }
+  EXPECT_EQ(spec("license_addons").endpoints.at(0).paths.at(0),
+            "/api/resellers/{reseller}/licenses/{parent}/addons");
+  EXPECT_EQ(spec("license_addons").parent, "licenses");
 }
 
 TEST(LiveagentSpecs, KeysStartWithSourceAndNameOnlyWrittenColumns) {

@@ -20,17 +20,19 @@ TEST(VariationAddonsSplit, EachNestedAddonIsARecordTaggedWithItsVariation) {
       R"([{"id":"v1","addons":[{"id":"a1","price":"99.90"},{"id":"a2","price":"1.50"}]},)"
       R"( {"name":"Team","addons":[{"id":"a3"}],"id":"v2"}])"));
   ASSERT_EQ(records.size(), 3u);
-  EXPECT_EQ(records[0], R"({"variation_id":"v1","id":"a1","price":"99.90"})");
-  EXPECT_EQ(records[1], R"({"variation_id":"v1","id":"a2","price":"1.50"})");
+  EXPECT_EQ(records[0], R"({"variation_id":"v1","served":{"id":"a1","price":"99.90"}})");
+  EXPECT_EQ(records[1], R"({"variation_id":"v1","served":{"id":"a2","price":"1.50"}})");
   // "id" after "addons" in the variation still tags its add-ons.
-  EXPECT_EQ(records[2], R"({"variation_id":"v2","id":"a3"})");
+  EXPECT_EQ(records[2], R"({"variation_id":"v2","served":{"id":"a3"}})");
 }
 
+// The add-on is "served" unedited: it becomes the row's raw (issue 12: raw is what was served).
 TEST(VariationAddonsSplit, AddonValuesAreKeptExactlyAsReceived) {
   const auto records = split_variation_addons(
       variations(R"([{"id":7,"addons":[ {"price": 99.90, "name":"Caf\u00e9 \"chat\""} ]}])"));
   ASSERT_EQ(records.size(), 1u);
-  EXPECT_EQ(records[0], R"({"variation_id":7,"price": 99.90, "name":"Caf\u00e9 \"chat\""})");
+  EXPECT_EQ(records[0],
+            R"({"variation_id":7,"served":{"price": 99.90, "name":"Caf\u00e9 \"chat\""}})");
   simdjson::dom::parser parser;
   EXPECT_EQ(parser.parse(records[0]).error(), simdjson::SUCCESS);
 }
@@ -38,8 +40,8 @@ TEST(VariationAddonsSplit, AddonValuesAreKeptExactlyAsReceived) {
 TEST(VariationAddonsSplit, AVariationWithoutIdTagsItsAddonsWithNull) {
   const auto records = split_variation_addons(variations(R"([{"addons":[{"id":"a1"}, {}]}])"));
   ASSERT_EQ(records.size(), 2u);
-  EXPECT_EQ(records[0], R"({"variation_id":null,"id":"a1"})");
-  EXPECT_EQ(records[1], R"({"variation_id":null})");  // an empty add-on stays valid JSON
+  EXPECT_EQ(records[0], R"({"variation_id":null,"served":{"id":"a1"}})");
+  EXPECT_EQ(records[1], R"({"variation_id":null,"served":{}})");
 }
 
 TEST(VariationAddonsSplit, NullOrEmptyListsYieldNoRecords) {
@@ -52,7 +54,8 @@ TEST(VariationAddonsSplit, NullOrEmptyListsYieldNoRecords) {
 
 TEST(VariationAddonsSplit, AnAddonThatIsNotAnObjectIsPassedOnForTheParserToReject) {
   const auto records = split_variation_addons(variations(R"([{"id":"v1","addons":["x", 3]}])"));
-  EXPECT_EQ(records, (std::vector<std::string>{R"("x")", "3"}));
+  EXPECT_EQ(records, (std::vector<std::string>{R"({"variation_id":"v1","served":"x"})",
+                                               R"({"variation_id":"v1","served":3})"}));
 }
 
 TEST(VariationAddonsSplit, ErrorEnvelopeIsAnErrorEvenWithoutHttpError) {

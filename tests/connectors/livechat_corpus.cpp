@@ -48,7 +48,22 @@ std::vector<CorpusFile> corpus_for(const std::string& stream) {
 }
 
 std::vector<std::string> records_of(const sync::StreamSpec& spec, const std::string& body) {
-  if (spec.name == "stats") return livechat::split_license_stats(body);
+  if (spec.split_body != nullptr) {
+    // The served group object (split_raw_member) is the row's raw, not fields of the record.
+    std::vector<std::string> records;
+    for (const auto& record : spec.split_body(body)) {
+      simdjson::dom::parser one;
+      std::string text = "{";
+      const simdjson::dom::object object = one.parse(record).get_object().value();
+      for (auto [key, value] : object) {
+        if (key == spec.split_raw_member) continue;
+        if (text.size() > 1) text += ',';
+        text += "\"" + std::string(key) + "\":" + simdjson::to_string(value);
+      }
+      records.push_back(text + "}");
+    }
+    return records;
+  }
   simdjson::dom::parser parser;
   const auto root = parse(parser, body);
   std::vector<std::string> records;

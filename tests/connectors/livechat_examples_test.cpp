@@ -22,6 +22,22 @@ const std::vector<sync::StreamSpec>& specs() {
   return sync::stream_specs(SourceKind::livechat_partner);
 }
 
+// A jsonb column of an object (profile's properties) holds the fields under it.
+bool has_subfield(const std::set<std::string>& fields, const std::string& path) {
+  const auto it = fields.lower_bound(path + "/");
+  return it != fields.end() && it->rfind(path + "/", 0) == 0;
+}
+
+bool covered(const std::set<std::string>& declared, const std::string& field) {
+  if (declared.count(field)) return true;
+  for (auto slash = field.rfind('/'); slash != std::string::npos;
+       slash = field.rfind('/', slash - 1)) {
+    if (declared.count(field.substr(0, slash))) return true;
+    if (slash == 0) break;
+  }
+  return false;
+}
+
 TEST(LivechatExamples, EveryStreamHasDocumentedExamples) {
   for (auto name : kLivechatStreams) EXPECT_FALSE(corpus_for(std::string(name)).empty()) << name;
 }
@@ -35,7 +51,7 @@ TEST(LivechatExamples, EveryDocumentedFieldHasAColumn) {
       EXPECT_FALSE(records.empty()) << file.name;
       for (const auto& record : records)
         for (const auto& field : leaf_paths(record))
-          EXPECT_EQ(paths.count(field), 1u) << file.name << ": field " << field << " unmapped";
+          EXPECT_TRUE(covered(paths, field)) << file.name << ": field " << field << " unmapped";
     }
   }
 }
@@ -52,7 +68,8 @@ TEST(LivechatExamples, EveryDeclaredPathIsADocumentedField) {
   }
   for (const auto& [table, paths] : declared)
     for (const auto& p : paths)
-      EXPECT_EQ(documented[table].count(p), 1u) << table << ": " << p << " is in no example";
+      EXPECT_TRUE(documented[table].count(p) == 1 || has_subfield(documented[table], p))
+          << table << ": " << p << " is in no example";
 }
 
 }  // namespace

@@ -3,8 +3,10 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <cctype>
 #include <set>
 #include <string>
+#include <vector>
 
 #include "connectors/livechat/livechat_streams.hpp"
 #include "connectors/stream_catalog.hpp"
@@ -159,7 +161,7 @@ TEST(LivechatSpecs, DeprecatedPathsAreOnlyFallbacks) {
       ASSERT_FALSE(e.paths.empty()) << s.name;
       EXPECT_EQ(deprecated.count(e.paths.front()), 0u) << s.name << " " << e.paths.front();
       for (const auto& p : e.paths) {
-        EXPECT_EQ(p.rfind("/v2/partners/", 0), 0u) << p;
+        EXPECT_TRUE(p == "/v2/partners" || p.rfind("/v2/partners/", 0) == 0) << p;
         if (deprecated.count(p)) used.insert(p);
       }
     }
@@ -181,9 +183,44 @@ TEST(LivechatSpecs, NoStreamReadsTokensOrBillingSecrets) {
   }
 }
 
-TEST(LivechatSpecs, OnlyExpertHistoryTreatsForbiddenAsNotApplicable) {
+TEST(LivechatSpecs, OnlyExpertStreamsTreatForbiddenAsNotApplicable) {
   for (const auto& s : specs())
-    EXPECT_EQ(s.forbidden_is_not_applicable, s.name == "expert_history") << s.name;
+    EXPECT_EQ(s.forbidden_is_not_applicable, s.name.rfind("expert_", 0) == 0) << s.name;
+}
+
+// 001 "Get License Operators": 403 = that license's subscription is not the partner's.
+TEST(LivechatSpecs, OnlySolutionOperatorsSkipAForbiddenParent) {
+  for (const auto& s : specs())
+    EXPECT_EQ(s.forbidden_skips_parent, s.name == "solution_operators") << s.name;
+  for (const auto& s : sync::stream_specs(SourceKind::liveagent_reseller))
+    EXPECT_FALSE(s.forbidden_skips_parent) << s.name;
+}
+
+TEST(LivechatSpecs, OnlyCouponsAndOperatorsAreSetsThatShrink) {
+  for (const auto& s : specs())
+    EXPECT_EQ(s.removed_when_unlisted, s.name == "coupons" || s.name == "solution_operators")
+        << s.name;
+}
+
+// Issue 12: API tokens (/v2/partners/tokens), billing and the Recurly token are never synced:
+// no declaration of either kind names such a path, a detail path included.
+TEST(StreamDeclarations, NoneNamesTokensBillingOrRecurlyPaths) {
+  for (const auto kind : {SourceKind::livechat_partner, SourceKind::liveagent_reseller}) {
+    for (const auto& s : sync::stream_specs(kind)) {
+      std::vector<std::string> paths;
+      for (const auto& e : s.endpoints) paths.insert(paths.end(), e.paths.begin(), e.paths.end());
+      for (const auto& d : s.details) paths.push_back(d.path);
+      for (const auto& p : paths) {
+        std::string lower = p;
+        for (auto& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+        for (const char* banned : {"/tokens", "/token", "billing", "recurly", "/password"})
+          EXPECT_EQ(lower.find(banned), std::string::npos) << s.name << ": " << p;
+      }
+      for (const auto& c : s.columns)
+        for (const char* banned : {"token", "password", "billing_info", "card"})
+          EXPECT_EQ(c.name.find(banned), std::string::npos) << s.name << "." << c.name;
+    }
+  }
 }
 
 }  // namespace

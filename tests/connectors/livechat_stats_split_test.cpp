@@ -28,6 +28,8 @@ Split split(const std::string& body) {
         key.first = std::string(v.get_string().value());
       else if (k == "channel")
         key.second = std::string(v.get_string().value());
+      else if (k == "served")
+        continue;  // the group object as served: the row's raw (see ServedIsTheGroupObject)
       else
         counts[std::string(k)] = v.get_int64().value();
     }
@@ -66,7 +68,21 @@ TEST(LicenseStatsSplit, UnknownProductsBecomeTheirOwnRows) {
 TEST(LicenseStatsSplit, KeepsNumbersAsWritten) {
   const auto records = split_license_stats(R"({"reseller":{"paid":1.50}})");
   ASSERT_EQ(records.size(), 1u);
-  EXPECT_EQ(records[0], R"({"program":"reseller","channel":"","paid":1.50})");
+  EXPECT_EQ(records[0],
+            R"({"program":"reseller","channel":"","paid":1.50,"served":{"paid":1.50}})");
+}
+
+// Issue 12: a row's raw is the object its counts were read from, exactly as served.
+TEST(LicenseStatsSplit, ServedIsTheGroupObjectAsReceived) {
+  const auto records = split_license_stats(
+      R"({"affiliate":{"livechat":{"trials": 2 ,"paid":1}},"reseller":{"paid":3}})");
+  ASSERT_EQ(records.size(), 2u);
+  EXPECT_EQ(records[0], R"({"program":"affiliate","channel":"livechat","trials":2,"paid":1,)"
+                        R"("served":{"trials": 2 ,"paid":1}})");
+  EXPECT_EQ(records[1], R"({"program":"reseller","channel":"","paid":3,"served":{"paid":3}})");
+  const std::string flat = R"({"affiliate_paid":4,"reseller_paid":5})";
+  for (const auto& record : split_license_stats(" " + flat + "\n"))
+    EXPECT_NE(record.find(",\"served\":" + flat + "}"), std::string::npos) << record;
 }
 
 TEST(LicenseStatsSplit, ABodyThatIsNotAnObjectIsRejected) {

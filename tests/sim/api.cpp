@@ -496,7 +496,180 @@ std::string render_earnings(const Dataset& ds, bool flat) {
   return body;
 }
 
+// 001 "Get Profile" (current) or 000 (old: full_name, websites, one affiliate program).
+std::string render_profile(const Dataset& ds, bool legacy) {
+  const PartnerProfile& p = ds.profile;
+  const std::string end =
+      p.livechat_commission_end ? format_datetime(*p.livechat_commission_end) : "";
+  std::string body;
+  Object o(body);
+  o.str("partner_id", ds.partner_id).str("login", ds.partner_id + "@email.com");
+  if (legacy) {
+    o.str("full_name", "Joe Doe");
+  } else {
+    o.str("first_name", "Joe").str("last_name", "Doe");
+  }
+  o.str("contact_name", "Jane Doe").str("contact_email", "jane@email.com");
+  if (legacy) {
+    std::string& w = o.key("websites");
+    w += "[\"https://example.com\"]";
+  }
+  o.boolean("send_monthly_summary", true)
+      .boolean("send_newsletter", false)
+      .boolean("send_notifications", true);
+  if (!legacy) o.boolean("send_reseller_weekly_summary", true);
+  auto program = [&](Object& parent, std::string_view key, std::string_view utm,
+                     std::int64_t percent, const std::string& end_text) {
+    Object a(parent.key(key));
+    a.str("url",
+          "https://www.livechatinc.com/?a=" + ds.partner_id + "&utm_source=" + std::string(utm));
+    a.str("short_url", "https://lc.chat/" + ds.partner_id);
+    Object c(a.key("current_commission"));
+    c.num("percent", percent).str("end_timestamp", end_text);
+    c.close();
+    a.close();
+  };
+  {
+    Object affiliate(o.key("affiliate"));
+    if (legacy) {
+      affiliate.str("url", "https://www.livechatinc.com/?a=" + ds.partner_id + "&utm_source=PP");
+      affiliate.str("short_url", "https://lc.chat/" + ds.partner_id);
+      Object c(affiliate.key("current_commission"));
+      c.num("percent", p.livechat_commission_percent).str("end_timestamp", end);
+      c.close();
+    } else {
+      program(affiliate, "livechat", "PP", p.livechat_commission_percent, end);
+      program(affiliate, "livechat_partner_program", "PPP", p.partner_program_commission_percent,
+              "");
+    }
+    affiliate.close();
+  }
+  {
+    Object reseller(o.key("reseller"));
+    Object d(reseller.key("current_discount"));
+    d.num("percent", p.reseller_discount_percent).str("end_timestamp", "");
+    d.close();
+    reseller.close();
+  }
+  {
+    Object expert(o.key("expert"));
+    expert.str("status", p.expert_status).num("marketplace_position", p.marketplace_position);
+    expert.close();
+  }
+  if (!legacy) {
+    Object props(o.key("properties"));
+    props.boolean("sales_kit_popup_closed", true)
+        .boolean("pitch_deck_downloaded", false)
+        .boolean("tier2_popup_closed", true);
+    props.close();
+  }
+  o.close();
+  return body;
+}
+
+std::string render_expert_profile(const Dataset& ds) {
+  std::string body;
+  Object o(body);
+  o.str("expert_id", ds.partner_id)
+      .str("status", ds.profile.expert_status)
+      .str("company", "ACME")
+      .str("phone", "123456789")
+      .str("logo", "https://cdn.example.com/expert-logo.png")
+      .str("description", "long description goes here")
+      .str("short_description", "short description (visible in Marketplace tile)")
+      .str("agents", "5+")
+      .str("hour_rate", "50")
+      .str("project_rate", "500")
+      .str("country", "US")
+      .str("website", "https://partners.livechatinc.com")
+      .str("facebook", "")
+      .str("twitter", "https://twitter/LiveChatProgram")
+      .str("linkedin", "")
+      .str("googleplus", "");
+  o.key("categories") += "[\"api-and-integrations\",\"chat-customization\"]";
+  o.key("languages") += "[\"EN\",\"ES\",\"PL\"]";
+  o.key("projects") += "[\"https://example.com\"]";
+  o.close();
+  return body;
+}
+
+std::string render_expert_stats(const Dataset& ds) {
+  std::string body;
+  Object o(body);
+  o.num("position", ds.expert_stats.position)
+      .num("comments", ds.expert_stats.comments)
+      .num("messages", ds.expert_stats.messages);
+  o.close();
+  return body;
+}
+
+std::string render_expert_comments(const Dataset& ds) {
+  std::string body = "{\"result\":[";
+  bool first = true;
+  for (const auto& c : ds.expert_comments) {
+    if (!first) body += ',';
+    first = false;
+    Object o(body);
+    o.str("comment", c.comment)
+        .str("author", c.author)
+        .str("creation_timestamp", format_datetime(c.created))
+        .str("website", c.website);
+    o.close();
+  }
+  body += "]}";
+  return body;
+}
+
+std::string render_coupons(const Dataset& ds) {
+  std::string body = "{\"result\":[";
+  bool first = true;
+  for (const auto& c : ds.coupons) {
+    if (!c.listed) continue;
+    if (!first) body += ',';
+    first = false;
+    Object o(body);
+    o.num("id", c.id).str("label", c.label);
+    o.close();
+  }
+  body += "]}";
+  return body;
+}
+
+std::string render_operators(const Dataset& ds, const SolutionLicense& license) {
+  std::string body = "{\"result\":[";
+  bool first = true;
+  for (const auto& op : ds.operators_of(license)) {
+    if (!first) body += ',';
+    first = false;
+    Object o(body);
+    o.str("login", op.login).str("name", op.name).str("permission", op.permission);
+    o.close();
+  }
+  body += "]}";
+  return body;
+}
+
 // ---- LiveAgent renderers ----
+
+void render_addons(const std::vector<LaAddon>& addons, std::string& body) {
+  body = "{\"addons\":[";
+  bool first = true;
+  for (const auto& a : addons) {
+    if (!first) body += ',';
+    first = false;
+    Object o(body);
+    o.str("id", a.id)
+        .str("description", a.description)
+        .str("name", a.name)
+        .str("price", format_price(a.price_cents))
+        .str("valid_from", a.valid_from)
+        .str_or_null("valid_to", a.valid_to)
+        .str("license_code", a.license_code)
+        .str("status", std::string(1, a.status));
+    o.close();
+  }
+  body += "]}";
+}
 
 void render_account(const LaAccount& a, std::string& out) {
   Object o(out);
@@ -604,13 +777,16 @@ Mutation parse_mutation(std::string_view json) {
       {"grow_commissions", Mutation::Kind::grow_commissions},
       {"suspend_accounts", Mutation::Kind::suspend_accounts},
       {"add_licenses", Mutation::Kind::add_licenses},
-      {"liveagent_error_200", Mutation::Kind::liveagent_error_200}};
+      {"liveagent_error_200", Mutation::Kind::liveagent_error_200},
+      {"remove_coupons", Mutation::Kind::remove_coupons},
+      {"restore_coupons", Mutation::Kind::restore_coupons},
+      {"max_agents_text", Mutation::Kind::max_agents_text}};
   auto found = kKinds.find(kind->second);
   if (found == kKinds.end()) {
     throw std::invalid_argument(
         "mutation JSON: unknown kind \"" + kind->second +
         "\" (convert_trials, grow_commissions, suspend_accounts, add_licenses, "
-        "liveagent_error_200)");
+        "liveagent_error_200, remove_coupons, restore_coupons, max_agents_text)");
   }
   m.kind = found->second;
   for (const auto& [key, value] : fields) {
@@ -887,6 +1063,21 @@ ApiResponse Api::State::livechat(const ApiOptions& options, const DatasetPtr& ds
     return json_response(200, std::move(body));
   }
   if (is({"resellers", "history"})) return json_response(200, render_history(*ds, "solution"));
+  if (p.empty()) return json_response(200, render_profile(*ds, legacy));
+  if (is({"coupons"})) return json_response(200, render_coupons(*ds));
+  if (p.size() == 4 && p[0] == "solutions" && p[1] == "licenses" && p[3] == "operators") {
+    const SolutionLicense* license = ds->find_solution_license(p[2]);
+    if (license == nullptr) return livechat_error(404, "license not found");
+    if (!Dataset::manages_subscription(*license))
+      return livechat_error(403, "Forbidden: subscription is not managed by the Partner");
+    return json_response(200, render_operators(*ds, *license));
+  }
+  if (is({"experts", "profile"}) || is({"experts", "stats"}) || is({"experts", "comments"})) {
+    if (!options.expert) return livechat_error(403, "Forbidden: Partner is not an Expert");
+    if (p[1] == "profile") return json_response(200, render_expert_profile(*ds));
+    if (p[1] == "stats") return json_response(200, render_expert_stats(*ds));
+    return json_response(200, render_expert_comments(*ds));
+  }
   if (is({"experts", "history"})) {
     if (!options.expert) return livechat_error(403, "Forbidden: Partner is not an Expert");
     return json_response(200, render_history(*ds, "expert"));
@@ -1042,6 +1233,27 @@ ApiResponse Api::State::liveagent(const ApiOptions& options, const DatasetPtr& d
     }
     body += "]}}";
     return json_response(200, std::move(body));
+  }
+  if (p.size() >= 3 && p[0] == "licenses") {
+    const LaLicense* license = ds->find_liveagent_license(p[1]);
+    if (license == nullptr) {
+      return liveagent_error(404, "License not found", "no license with this license_code");
+    }
+    std::string body;
+    if (p.size() == 3 && p[2] == "addons") {
+      render_addons(ds->addons_of(*license), body);
+      return json_response(200, envelope(std::move(body)));
+    }
+    if (p.size() == 4 && p[2] == "attributes") {
+      if (p[3] != "max_agents") {
+        return liveagent_error(400, "Unsupported attribute", "supported attributes: max_agents");
+      }
+      Object o(body);
+      o.str("value", license->max_agents);
+      o.close();
+      return json_response(200, envelope(std::move(body)));
+    }
+    return liveagent_error(404, "Not found");
   }
   if (p.size() == 1 && p[0] == "variations") {
     std::string body = "{\"response\":{\"variations\":[";

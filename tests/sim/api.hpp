@@ -68,13 +68,19 @@ struct ApiOptions {
 //   {"kind":"suspend_accounts","count":3}       n active LiveAgent accounts -> status "s"
 //   {"kind":"add_licenses","count":5,"date":"2024-06-01"}  n new affiliate licenses that day
 //   {"kind":"liveagent_error_200","enabled":true}  toggle ApiOptions::liveagent_error_200
+//   {"kind":"remove_coupons","count":1}          the first n listed coupons are withdrawn
+//   {"kind":"restore_coupons"}                   every withdrawn coupon is listed again
+//   {"kind":"max_agents_text","count":1}         n LiveAgent licenses serve max_agents "unlimited"
 struct Mutation {
   enum class Kind {
     convert_trials,
     grow_commissions,
     suspend_accounts,
     add_licenses,
-    liveagent_error_200
+    liveagent_error_200,
+    remove_coupons,
+    restore_coupons,
+    max_agents_text
   };
   Kind kind = Kind::convert_trials;
   std::uint64_t count = 1;

@@ -897,5 +897,131 @@ TEST(SimApi, ConcurrentRequestsDuringMutationsSeeConsistentSnapshots) {
   EXPECT_EQ(api.dataset().affiliate_licenses.size(), 3000u + 60u);
 }
 
+// ---- issue 12: account-level Partner API endpoints, license add-ons and attributes ----
+
+TEST(SimApi, ProfileServesTheDocumentedFieldsInTheCurrentAndTheOldShape) {
+  ApiOptions o = small_options();
+  auto current = ok_json(lc(Api(o), ""));
+  expect_fields(current->root,
+                {{"partner_id", 's'},
+                 {"login", 's'},
+                 {"first_name", 's'},
+                 {"last_name", 's'},
+                 {"contact_name", 's'},
+                 {"contact_email", 's'},
+                 {"send_monthly_summary", 'b'},
+                 {"send_newsletter", 'b'},
+                 {"send_notifications", 'b'},
+                 {"send_reseller_weekly_summary", 'b'},
+                 {"affiliate", 'o'},
+                 {"reseller", 'o'},
+                 {"expert", 'o'},
+                 {"properties", 'o'}},
+                "profile");
+  expect_fields(current->root["affiliate"]["livechat"].value(),
+                {{"url", 's'}, {"short_url", 's'}, {"current_commission", 'o'}},
+                "affiliate.livechat");
+  expect_fields(
+      current->root["affiliate"]["livechat_partner_program"]["current_commission"].value(),
+      {{"percent", 'i'}, {"end_timestamp", 's'}}, "pp commission");
+  expect_fields(current->root["expert"].value(), {{"status", 's'}, {"marketplace_position", 'i'}},
+                "expert");
+  o.legacy_shapes = true;
+  auto old = ok_json(lc(Api(o), ""));
+  expect_fields(old->root,
+                {{"partner_id", 's'},
+                 {"login", 's'},
+                 {"full_name", 's'},
+                 {"contact_name", 's'},
+                 {"contact_email", 's'},
+                 {"websites", 'a'},
+                 {"send_monthly_summary", 'b'},
+                 {"send_newsletter", 'b'},
+                 {"send_notifications", 'b'},
+                 {"affiliate", 'o'},
+                 {"reseller", 'o'},
+                 {"expert", 'o'}},
+                "old profile");
+  expect_fields(old->root["affiliate"].value(),
+                {{"url", 's'}, {"short_url", 's'}, {"current_commission", 'o'}}, "old affiliate");
+}
+
+TEST(SimApi, CouponsAreTheListedOnesAndMutationsWithdrawAndRestoreThem) {
+  Api api(small_options());
+  auto all = ok_json(lc(api, "/coupons"));
+  expect_items(all->root, "result", {{"id", 'i'}, {"label", 's'}}, "coupons", 2);
+  const std::size_t n = array_size(all->root, "result");
+  Mutation remove;
+  remove.kind = Mutation::Kind::remove_coupons;
+  remove.count = 1;
+  api.mutate(remove);
+  EXPECT_EQ(array_size(ok_json(lc(api, "/coupons"))->root, "result"), n - 1);
+  api.mutate(parse_mutation(R"({"kind":"restore_coupons"})"));
+  EXPECT_EQ(array_size(ok_json(lc(api, "/coupons"))->root, "result"), n);
+}
+
+TEST(SimApi, OperatorsAre403ForALicenseWhoseSubscriptionThePartnerDoesNotManage) {
+  Api api(small_options());
+  bool saw_managed = false, saw_forbidden = false;
+  for (const auto& l : api.dataset().solution_licenses) {
+    auto r = lc(api, "/solutions/licenses/" + l.license + "/operators");
+    if (Dataset::manages_subscription(l)) {
+      saw_managed = true;
+      auto j = ok_json(std::move(r));
+      expect_items(j->root, "result", {{"login", 's'}, {"name", 's'}, {"permission", 's'}},
+                   "operators");
+    } else {
+      saw_forbidden = true;
+      EXPECT_EQ(r.status, 403u) << l.license;
+    }
+  }
+  EXPECT_TRUE(saw_managed && saw_forbidden);
+  EXPECT_EQ(lc(api, "/solutions/licenses/999999999/operators").status, 404u);
+}
+
+TEST(SimApi, ExpertProfileStatsAndCommentsAre403UnlessThePartnerIsAnExpert) {
+  ApiOptions o = small_options();
+  for (const char* path : {"/experts/profile", "/experts/stats", "/experts/comments"})
+    EXPECT_EQ(lc(Api(o), path).status, 403u) << path;
+  o.expert = true;
+  Api api(o);
+  auto stats = ok_json(lc(api, "/experts/stats"));
+  expect_fields(stats->root, {{"position", 'i'}, {"comments", 'i'}, {"messages", 'i'}}, "stats");
+  auto comments = ok_json(lc(api, "/experts/comments"));
+  expect_items(comments->root, "result",
+               {{"comment", 's'}, {"author", 's'}, {"creation_timestamp", 's'}, {"website", 's'}},
+               "comments", 2);
+  auto profile = ok_json(lc(api, "/experts/profile"));
+  EXPECT_EQ(profile->root["languages"].type().value(), simdjson::dom::element_type::ARRAY);
+  EXPECT_EQ(profile->root["hour_rate"].type().value(), simdjson::dom::element_type::STRING);
+}
+
+TEST(SimApi, LicenseAddonsAndMaxAgentsServeTheDocumentedFields) {
+  Api api(small_options());
+  const auto& license = api.dataset().liveagent_licenses.front();
+  auto value = ok_json(la(api, "/licenses/" + license.license_code + "/attributes/max_agents"));
+  expect_fields(value->root["response"].value(), {{"value", 's'}}, "license attribute");
+  bool any_addons = false;
+  for (const auto& l : api.dataset().liveagent_licenses) {
+    auto j = ok_json(la(api, "/licenses/" + l.license_code + "/addons"));
+    any_addons = any_addons || array_size(j->root["response"].value(), "addons") > 0;
+    expect_items(j->root["response"].value(), "addons",
+                 {{"id", 's'},
+                  {"description", 's'},
+                  {"name", 's'},
+                  {"price", 's'},
+                  {"valid_from", 's'},
+                  {"valid_to", 'z'},
+                  {"license_code", 's'},
+                  {"status", 's'}},
+                 "license addons", 0);
+  }
+  EXPECT_TRUE(any_addons);
+  EXPECT_EQ(la(api, "/licenses/nope/addons").status, 404u);
+  api.mutate(parse_mutation(R"({"kind":"max_agents_text","count":1})"));
+  auto text = ok_json(la(api, "/licenses/" + license.license_code + "/attributes/max_agents"));
+  EXPECT_EQ(std::string(text->root["response"]["value"].get_string().value()), "unlimited");
+}
+
 }  // namespace
 }  // namespace partnersync::sim::api

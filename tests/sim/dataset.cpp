@@ -522,6 +522,37 @@ const LaAccount* Dataset::find_account(std::string_view account_id) const {
   return nullptr;
 }
 
+std::vector<LaAddon> Dataset::addons_of(const LaLicense& license) const {
+  // The account rule over the license's variation; a license has no creation instant, so its
+  // add-ons start from the first day of the data.
+  LaAccount as_account;
+  as_account.account_id = "license:" + license.license_code;
+  as_account.variation_id = license.variation_id;
+  return addons_of(as_account);
+}
+
+const LaLicense* Dataset::find_liveagent_license(std::string_view license_code) const {
+  for (const auto& l : liveagent_licenses) {
+    if (l.license_code == license_code) return &l;
+  }
+  return nullptr;
+}
+
+std::vector<SolutionOperator> Dataset::operators_of(const SolutionLicense& license) const {
+  Rng rng(mix(seed ^ 0x0be7, hash_text(license.license)));
+  std::vector<SolutionOperator> out;
+  const std::uint64_t n = 1 + rng.below(4);
+  for (std::uint64_t k = 0; k < n; ++k) {
+    SolutionOperator o;
+    std::string first(kFirstNames[rng.below(kFirstNames.size())]);
+    o.name = k == 0 ? license.client_name : first;
+    o.login = ascii_lower(first) + std::to_string(k) + "+" + license.license + "@example.com";
+    o.permission = k == 0 ? "owner" : rng.percent(40) ? "administrator" : "normal";
+    out.push_back(std::move(o));
+  }
+  return out;
+}
+
 const SolutionLicense* Dataset::find_solution_license(std::string_view license) const {
   for (const auto& l : solution_licenses) {
     if (l.license == license) return &l;
@@ -862,11 +893,35 @@ Dataset generate_dataset(const api::ApiOptions& options) {
       l.variation_id =
           ds.variations.empty() ? "" : ds.variations[rng.below(ds.variations.size())].id;
       l.license_status = rng.percent(90) ? 'A' : 'R';
+      // Not from rng: the other fields stay what earlier versions of the simulator served.
+      l.max_agents = std::to_string(1 + mix(seed ^ 0x3a6, hash_text(l.license_code)) % 50);
       ds.liveagent_licenses.push_back(std::move(l));
     }
     std::stable_sort(
         ds.liveagent_licenses.begin(), ds.liveagent_licenses.end(),
         [](const LaLicense& a, const LaLicense& b) { return a.valid_from < b.valid_from; });
+  }
+
+  // The account-level Partner API data: coupons, profile, Expert figures and comments.
+  {
+    Rng rng(mix(seed, 9));
+    const std::array<std::string_view, 4> labels = {"30% off first payment", "$25 discount",
+                                                    "2 months free", "Black \"Friday\" 50%"};
+    for (std::size_t k = 0; k < labels.size(); ++k)
+      ds.coupons.push_back(Coupon{static_cast<std::int64_t>(k + 1), std::string(labels[k]), true});
+    ds.profile.livechat_commission_percent = 15 + static_cast<std::int64_t>(rng.below(11));
+    ds.profile.livechat_commission_end = (ds.today + 30) * kDay + 12 * 3600;
+    ds.profile.marketplace_position = 1 + static_cast<std::int64_t>(rng.below(20));
+    ds.expert_stats.position = ds.profile.marketplace_position;
+    ds.expert_stats.messages = 100 + static_cast<std::int64_t>(rng.below(100));
+    // Two comments share their time and author: the key's ordinal tells them apart.
+    const std::int64_t base = (ds.today - 40) * kDay;
+    ds.expert_comments = {
+        {"Great company and great people.", "Jane", "", base + 5000},
+        {"This Expert provides a valuable tool.", "Joe", "https://example.com", base - 86000},
+        {"Fast and \"friendly\".", "Joe", "", base - 86000},
+        {"Zoë did it in a day.", "Zoë", "https://zoe.example", base - 3 * kDay}};
+    ds.expert_stats.comments = static_cast<std::int64_t>(ds.expert_comments.size());
   }
 
   ds.recompute_totals();
@@ -933,6 +988,24 @@ void apply_mutation(Dataset& ds, const api::Mutation& mutation) {
     }
     case Kind::liveagent_error_200:
       break;  // a serving switch, held by the Api
+    case Kind::remove_coupons: {
+      std::uint64_t done = 0;
+      for (auto& c : ds.coupons) {
+        if (done == mutation.count) break;
+        if (c.listed) {
+          c.listed = false;
+          ++done;
+        }
+      }
+      break;
+    }
+    case Kind::restore_coupons:
+      for (auto& c : ds.coupons) c.listed = true;
+      break;
+    case Kind::max_agents_text:
+      for (std::uint64_t k = 0; k < mutation.count && k < ds.liveagent_licenses.size(); ++k)
+        ds.liveagent_licenses[k].max_agents = "unlimited";
+      break;
   }
   ds.recompute_totals();
 }

@@ -196,6 +196,38 @@ struct LaLicense {
   std::optional<std::string> valid_to;
   std::string variation_id;
   char license_status = 'A';
+  std::string max_agents = "5";  // the attribute as served (003: text, e.g. "99")
+};
+
+// ---- the Partner API's account-level data (issue 12) ----
+
+struct Coupon {
+  std::int64_t id = 0;
+  std::string label;
+  bool listed = true;  // false: withdrawn (mutation remove_coupons), not served
+};
+
+struct SolutionOperator {
+  std::string login, name, permission;  // permission: owner | administrator | normal
+};
+
+// /v2/partners: the parts that vary; the rest is rendered from partner_id.
+struct PartnerProfile {
+  std::int64_t livechat_commission_percent = 20;
+  std::int64_t partner_program_commission_percent = 5;
+  std::int64_t reseller_discount_percent = 20;
+  std::optional<std::int64_t> livechat_commission_end;  // unix seconds; served "" when absent
+  std::string expert_status = "verified";
+  std::int64_t marketplace_position = 2;
+};
+
+struct ExpertStats {
+  std::int64_t position = 1, comments = 18, messages = 132;
+};
+
+struct ExpertComment {
+  std::string comment, author, website;
+  std::int64_t created = 0;  // unix seconds
 };
 
 struct LaVariationAddon {
@@ -231,6 +263,10 @@ struct Dataset {
   std::vector<LaAccount> accounts;  // sorted by date_created string, then account_id
   std::vector<LaLicense> liveagent_licenses;
   std::vector<LaVariation> variations;
+  std::vector<Coupon> coupons;
+  PartnerProfile profile;
+  ExpertStats expert_stats;
+  std::vector<ExpertComment> expert_comments;  // newest first, as served
   Totals totals;  // kept in step with the vectors by recompute_totals()
 
   // Half-open index range [first, last) of the records created on days day_from..day_to.
@@ -250,6 +286,14 @@ struct Dataset {
   std::vector<LaUser> users_of(const LaAccount& account) const;
   std::vector<LaAddon> addons_of(const LaAccount& account) const;
   const LaAccount* find_account(std::string_view account_id) const;
+  std::vector<LaAddon> addons_of(const LaLicense& license) const;
+  const LaLicense* find_liveagent_license(std::string_view license_code) const;
+  // Operators of a Solution license, a pure function of seed and license; the API answers 403
+  // for a license whose subscription the partner does not manage (payment_origin "client").
+  std::vector<SolutionOperator> operators_of(const SolutionLicense& license) const;
+  static bool manages_subscription(const SolutionLicense& license) {
+    return license.payment_origin == "partner";
+  }
   const SolutionLicense* find_solution_license(std::string_view license) const;
 
   void recompute_totals();
