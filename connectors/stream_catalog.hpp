@@ -33,14 +33,23 @@ inline constexpr std::array<std::string_view, 15> kLivechatStreams = {"affiliate
 inline constexpr std::array<std::string_view, 6> kLiveagentStreams = {
     "accounts", "account_addons", "account_users", "account_attributes", "licenses", "variations"};
 
+// LiveAgent helpdesk (kind liveagent_helpdesk, ../shared/design/helpdesk.md "Streams").
+inline constexpr std::array<std::string_view, 8> kHelpdeskStreams = {
+    "application",          "conversations", "conversation_custom_fields",
+    "conversation_messages", "conversation_tags", "customers",
+    "customer_groups",       "agents"};
+
 // Child streams read the keys of their parent's records synced in the same pass, so a child
 // without its parent would sync nothing. (connectors_test checks this against the
 // declarations' StreamSpec::parent.)
-inline constexpr std::array<std::pair<std::string_view, std::string_view>, 4> kStreamParents = {{
+inline constexpr std::array<std::pair<std::string_view, std::string_view>, 7> kStreamParents = {{
     {"solution_invoices", "solution_licenses"},
     {"account_addons", "accounts"},
     {"account_users", "accounts"},
     {"account_attributes", "accounts"},
+    {"conversation_custom_fields", "conversations"},
+    {"conversation_messages", "conversations"},
+    {"conversation_tags", "conversations"},
 }};
 
 // The parent `name` needs, or "" for a stream that stands alone.
@@ -53,6 +62,9 @@ constexpr std::string_view parent_of(std::string_view name) {
 constexpr bool is_known_stream(SourceKind kind, std::string_view name) {
   if (kind == model::SourceKind::livechat_partner) {
     for (auto s : kLivechatStreams)
+      if (s == name) return true;
+  } else if (kind == model::SourceKind::liveagent_helpdesk) {
+    for (auto s : kHelpdeskStreams)
       if (s == name) return true;
   } else {
     for (auto s : kLiveagentStreams)

@@ -40,6 +40,7 @@ WriteCounts commit_window(pqxx::connection_base& connection, const TableLayout& 
     counts = write_rows(tx, layout, copy_text, rows, w.source, riders);
   } else {
     tx.exec(riders.before_stage + riders.after_merge);
+    counts.updated += mark_removed(tx, layout, w.source, false);
   }
   tx.commit();
   return counts;

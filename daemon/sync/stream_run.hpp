@@ -45,6 +45,8 @@ struct StreamRun {
     layout.key = s.key;
     layout.partial_update = s.partial_update;
     layout.snapshot = s.mode == SyncMode::snapshot;
+    layout.removed_column = s.removed_column;
+    layout.set_scope = s.set_scope;
   }
   void fail(const std::string& error) {
     if (!failed) first_error = error;
