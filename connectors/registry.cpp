@@ -3,6 +3,7 @@
 #include "connectors/registry.hpp"
 
 #include "connectors/liveagent/liveagent_streams.hpp"
+#include "connectors/liveagent_helpdesk/helpdesk_streams.hpp"
 #include "connectors/livechat/livechat_streams.hpp"
 
 namespace partnersync::connectors::livechat {
@@ -41,6 +42,9 @@ const std::vector<model::StreamSpec>& stream_specs(model::SourceKind kind) {
       connectors::livechat::livechat_stream_specs();
   static const std::vector<model::StreamSpec> liveagent =
       connectors::liveagent::liveagent_stream_specs();
+  static const std::vector<model::StreamSpec> helpdesk =
+      connectors::liveagent_helpdesk::helpdesk_stream_specs();
+  if (kind == model::SourceKind::liveagent_helpdesk) return helpdesk;
   return kind == model::SourceKind::livechat_partner ? livechat : liveagent;
 }
 

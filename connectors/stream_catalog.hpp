@@ -40,10 +40,16 @@ inline constexpr std::array<std::string_view, 8> kLiveagentStreams = {
     "accounts", "account_addons", "account_users",  "account_attributes",
     "licenses", "variations",     "license_addons", "license_attributes"};
 
+// LiveAgent helpdesk (kind liveagent_helpdesk, ../shared/design/helpdesk.md "Streams").
+inline constexpr std::array<std::string_view, 8> kHelpdeskStreams = {
+    "application",          "conversations", "conversation_custom_fields",
+    "conversation_messages", "conversation_tags", "customers",
+    "customer_groups",       "agents"};
+
 // Child streams read the keys of their parent's records synced in the same pass, so a child
 // without its parent would sync nothing. (connectors_test checks this against the
 // declarations' StreamSpec::parent.)
-inline constexpr std::array<std::pair<std::string_view, std::string_view>, 7> kStreamParents = {{
+inline constexpr std::array<std::pair<std::string_view, std::string_view>, 10> kStreamParents = {{
     {"solution_invoices", "solution_licenses"},
     {"solution_operators", "solution_licenses"},
     {"license_addons", "licenses"},
@@ -51,6 +57,9 @@ inline constexpr std::array<std::pair<std::string_view, std::string_view>, 7> kS
     {"account_addons", "accounts"},
     {"account_users", "accounts"},
     {"account_attributes", "accounts"},
+    {"conversation_custom_fields", "conversations"},
+    {"conversation_messages", "conversations"},
+    {"conversation_tags", "conversations"},
 }};
 
 // The parent `name` needs, or "" for a stream that stands alone.
@@ -63,6 +72,9 @@ constexpr std::string_view parent_of(std::string_view name) {
 constexpr bool is_known_stream(SourceKind kind, std::string_view name) {
   if (kind == model::SourceKind::livechat_partner) {
     for (auto s : kLivechatStreams)
+      if (s == name) return true;
+  } else if (kind == model::SourceKind::liveagent_helpdesk) {
+    for (auto s : kHelpdeskStreams)
       if (s == name) return true;
   } else {
     for (auto s : kLiveagentStreams)

@@ -19,7 +19,7 @@ model::StreamSpec coupons_stream() {
       json_column("coupon_id", ValueType::text, "id"),  // a JSON number upstream, kept as text
       json_column("label", ValueType::text, "label"),
   };
-  s.removed_when_unlisted = true;
+  s.removed_column = "removed_at";  // a coupon no longer listed (the whole list is the set)
   return s;
 }
 

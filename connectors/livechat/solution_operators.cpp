@@ -26,7 +26,9 @@ model::StreamSpec solution_operators_stream() {
   };
   // 403: "subscription is not managed by the Partner", for that license only.
   s.forbidden_skips_parent = true;
-  s.removed_when_unlisted = true;
+  // Each license that answered is one set: its operators no longer listed get removed_at.
+  s.removed_column = "removed_at";
+  s.set_scope = "license";
   return s;
 }
 

@@ -37,6 +37,7 @@ namespace {
 std::string quote(std::string_view value) { return obs::json_quoted(value); }
 
 namespace fs = std::filesystem;
+using connectors::kHelpdeskStreams;
 using connectors::kLiveagentStreams;
 using connectors::kLivechatStreams;
 
@@ -410,7 +411,8 @@ class Loader {
   Source load_source(const YAML::Node& node, const std::string& path) const {
     const Fields f = fields(node, path,
                             {"name", "kind", "base_url", "token", "token_file", "api_key",
-                             "api_key_file", "reseller", "start_date", "timezone", "streams"});
+                             "api_key_file", "reseller", "start_date", "timezone", "streams",
+                             "departments"});
     Source s;
     if (!f.has("name")) fail(child(path, "name"), "missing required key");
     s.name = scalar(f.get("name"), child(path, "name"));
@@ -421,10 +423,16 @@ class Loader {
 
     if (!f.has("kind")) fail(child(path, "kind"), "missing required key");
     const std::string kind =
-        one_of(f.get("kind"), child(path, "kind"), {"livechat_partner", "liveagent_reseller"});
-    s.kind =
-        kind == "livechat_partner" ? SourceKind::livechat_partner : SourceKind::liveagent_reseller;
+        one_of(f.get("kind"), child(path, "kind"),
+               {"livechat_partner", "liveagent_reseller", "liveagent_helpdesk"});
+    s.kind = kind == "livechat_partner"     ? SourceKind::livechat_partner
+             : kind == "liveagent_reseller" ? SourceKind::liveagent_reseller
+                                            : SourceKind::liveagent_helpdesk;
     const bool livechat = s.kind == SourceKind::livechat_partner;
+    const bool helpdesk = s.kind == SourceKind::liveagent_helpdesk;
+    if (!helpdesk && f.has("departments"))
+      fail(child(path, "departments"), "not allowed for kind " + kind);
+    if (helpdesk && f.has("reseller")) fail(child(path, "reseller"), "not allowed for kind " + kind);
     // Keys of the other kind (an initializer_list from a ?: would dangle: its array is a
     // temporary of the full-expression).
     static constexpr std::array<std::string_view, 3> kLiveagentOnly = {"api_key", "api_key_file",
@@ -452,7 +460,22 @@ class Loader {
     }
 
     s.secret = secret(f, path, livechat ? "token" : "api_key");
-    if (!livechat) {
+    if (helpdesk && f.has("departments")) {
+      const std::string list_path = child(path, "departments");
+      const YAML::Node list = f.get("departments");
+      if (!list.IsSequence()) fail(list_path, "expected a list, got " + type_name(list));
+      for (std::size_t i = 0; i < list.size(); ++i) {
+        const std::string item_path = element(list_path, i);
+        std::string id = nonempty_string(list[i], item_path);
+        if (id.find_first_not_of(" \t") == std::string::npos)
+          fail(item_path, "must not be blank (a department id)");
+        if (std::find(s.fan_out_values.begin(), s.fan_out_values.end(), id) !=
+            s.fan_out_values.end())
+          fail(item_path, "duplicate department " + quote(id));
+        s.fan_out_values.push_back(std::move(id));
+      }
+    }
+    if (!livechat && !helpdesk) {
       if (!f.has("reseller")) fail(child(path, "reseller"), "missing required key");
       s.reseller = nonempty_string(f.get("reseller"), child(path, "reseller"));
     }
@@ -489,6 +512,8 @@ class Loader {
     const auto catalog = [&]() -> std::vector<std::string_view> {
       if (kind == SourceKind::livechat_partner)
         return {kLivechatStreams.begin(), kLivechatStreams.end()};
+      if (kind == SourceKind::liveagent_helpdesk)
+        return {kHelpdeskStreams.begin(), kHelpdeskStreams.end()};
       return {kLiveagentStreams.begin(), kLiveagentStreams.end()};
     }();
     if (!f.has("streams")) return {catalog.begin(), catalog.end()};
@@ -541,7 +566,8 @@ class Loader {
       const std::string name = it->first.Scalar();
       const std::string path = child("sync.intervals", name);
       if (!connectors::is_known_stream(SourceKind::livechat_partner, name) &&
-          !connectors::is_known_stream(SourceKind::liveagent_reseller, name))
+          !connectors::is_known_stream(SourceKind::liveagent_reseller, name) &&
+          !connectors::is_known_stream(SourceKind::liveagent_helpdesk, name))
         fail(path, "unknown stream " + quote(name));
       if (sync.stream_intervals.count(name)) fail(path, "duplicate key");
       sync.stream_intervals[name] = duration(it->second, path, kMaxInterval);

@@ -43,6 +43,9 @@ struct Source {
   std::chrono::sys_days start_date{};
   std::string timezone;              // IANA name; UTC (livechat) / America/Los_Angeles (liveagent)
   std::vector<std::string> streams;  // resolved: every stream of the kind when omitted
+  // liveagent_helpdesk `departments`: windowed streams with StreamSpec::fan_out_param make one
+  // request per value (empty: one request without the parameter).
+  std::vector<std::string> fan_out_values;
 };
 
 // Upper bounds of the durations (larger values are rejected with the key path). They keep every

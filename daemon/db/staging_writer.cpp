@@ -135,28 +135,47 @@ WriteCounts upsert(pqxx::dbtransaction& tx, const TableLayout& layout, std::int6
     target_values += (target_values.empty() ? "t." : ", t.") + q;
     new_values += (new_values.empty() ? "EXCLUDED." : ", EXCLUDED.") + q;
   }
-  if (layout.marks_removed) set += "removed_at = NULL, ";
+  if (!layout.removed_column.empty()) {
+    // A member listed again is current again.
+    const auto q = tx.quote_name(layout.removed_column);
+    set += q + " = NULL, ";
+    target_values += (target_values.empty() ? "t." : ", t.") + q;
+    new_values += new_values.empty() ? "NULL::timestamptz" : ", NULL::timestamptz";
+  }
   set += "last_changed_at = now()";
   std::string sql = "WITH upserted AS (INSERT INTO " + quote_table(tx, layout.table) + " AS t (" +
                     join(tx, layout.columns) + ") " + deduplicated(tx, layout) + " ON CONFLICT (" +
                     join(tx, layout.key) + ") DO ";
-  if (changing.empty() && !layout.marks_removed) {
+  if (changing.empty() && layout.removed_column.empty()) {
     sql += "NOTHING";
   } else {
     sql += "UPDATE SET " + set + " WHERE (" + target_values + ") IS DISTINCT FROM (" + new_values +
            ")";
-    if (layout.marks_removed) sql += " OR t.removed_at IS NOT NULL";
   }
+  const bool keys = !layout.changed_key.empty();
+  sql += " RETURNING (xmax = 0) AS inserted";
+  if (keys) sql += ", " + tx.quote_name(layout.changed_key) + "::text AS changed_key";
   sql +=
-      " RETURNING (xmax = 0) AS inserted) "
-      "SELECT count(*) FILTER (WHERE inserted), count(*) FILTER (WHERE NOT inserted) "
-      "FROM upserted; ";
+      ") SELECT count(*) FILTER (WHERE inserted), count(*) FILTER (WHERE NOT inserted)";
+  // Keys are upstream ids: joined by a newline, which no id holds (an id with one would only
+  // be read twice).
+  if (keys) sql += ", coalesce(string_agg(changed_key, E'\\n'), '')";
+  sql += " FROM upserted; ";
   const auto row = RawConnection::first_row(tx, sql + after);
-  if (row.size() != 2) throw std::logic_error("the upsert returned no counts");
+  if (row.size() != (keys ? 3u : 2u)) throw std::logic_error("the upsert returned no counts");
   WriteCounts counts;
   counts.inserted = std::stoll(row[0]);
   counts.updated = std::stoll(row[1]);
   counts.unchanged = rows - counts.inserted - counts.updated;
+  if (keys) {
+    const std::string& all = row[2];
+    for (std::size_t start = 0; start < all.size();) {
+      auto end = all.find('\n', start);
+      if (end == std::string::npos) end = all.size();
+      counts.changed_keys.push_back(all.substr(start, end - start));
+      start = end + 1;
+    }
+  }
   return counts;
 }
 
@@ -214,29 +233,43 @@ WriteCounts snapshot(pqxx::transaction_base& tx, const TableLayout& layout, std:
   return counts;
 }
 
-// StreamSpec::removed_when_unlisted: the rows of the set read that were not staged now carry
-// removed_at. Counted as updated rows (a removal is a change of the row).
-std::int64_t mark_removed(pqxx::dbtransaction& tx, const TableLayout& layout,
-                          const std::string& source) {
-  std::string within, unlisted;
-  for (const auto& c : layout.removal_within) {
-    const auto q = tx.quote_name(c);
-    within += " AND t." + q + " IN (SELECT DISTINCT " + q + " FROM ps_stage)";
+// A PostgreSQL text[] literal of `values` ("{"a","b\"c"}"), for a bound parameter.
+std::string text_array(const std::vector<std::string>& values) {
+  std::string out = "{";
+  for (std::size_t i = 0; i < values.size(); ++i) {
+    if (i > 0) out += ',';
+    out += '"';
+    for (const char c : values[i]) {
+      if (c == '"' || c == '\\') out += '\\';
+      out += c;
+    }
+    out += '"';
   }
-  for (const auto& k : layout.key) {
-    const auto q = tx.quote_name(k);
-    unlisted += (unlisted.empty() ? "" : " AND ") + ("s." + q + " = t." + q);
-  }
-  return tx
-      .exec_params("UPDATE " + quote_table(tx, layout.table) +
-                       " AS t SET removed_at = now(), last_changed_at = now() WHERE t.source = $1"
-                       " AND t.removed_at IS NULL" +
-                       within + " AND NOT EXISTS (SELECT 1 FROM ps_stage s WHERE " + unlisted + ")",
-                   source)
-      .affected_rows();
+  out += '}';
+  return out;
 }
 
 }  // namespace
+
+std::int64_t mark_removed(pqxx::dbtransaction& tx, const TableLayout& layout,
+                          const std::string& source, bool staged) {
+  if (layout.removed_column.empty()) return 0;
+  if (!layout.set_scope.empty() && layout.scope_values.empty()) return 0;
+  const auto removed = tx.quote_name(layout.removed_column);
+  std::string sql = "UPDATE " + quote_table(tx, layout.table) + " AS t SET " + removed +
+                    " = now(), last_changed_at = now() WHERE t.source = $1 AND t." + removed +
+                    " IS NULL";
+  if (!layout.set_scope.empty())
+    sql += " AND t." + tx.quote_name(layout.set_scope) + " = ANY($2::text[])";
+  if (staged) {
+    std::string match;
+    for (const auto& k : layout.key)
+      match += (match.empty() ? "" : " AND ") + ("s." + tx.quote_name(k) + " = t." + tx.quote_name(k));
+    sql += " AND NOT EXISTS (SELECT 1 FROM ps_stage s WHERE " + match + ")";
+  }
+  if (layout.set_scope.empty()) return tx.exec_params(sql, source).affected_rows();
+  return tx.exec_params(sql, source, text_array(layout.scope_values)).affected_rows();
+}
 
 WriteCounts write_rows(pqxx::dbtransaction& tx, const TableLayout& layout,
                        const std::string& copy_text, std::int64_t rows, const std::string& source,
@@ -248,11 +281,8 @@ WriteCounts write_rows(pqxx::dbtransaction& tx, const TableLayout& layout,
     return counts;
   }
   if (layout.partial_update) return update_only(tx, layout, rows, riders.after_merge);
-  WriteCounts counts = upsert(tx, layout, rows, riders.after_merge);
-  if (layout.marks_removed) {
-    const std::int64_t removed = mark_removed(tx, layout, source);
-    counts.updated += removed;
-  }
+  auto counts = upsert(tx, layout, rows, riders.after_merge);
+  counts.updated += mark_removed(tx, layout, source, true);
   return counts;
 }
 

@@ -15,17 +15,22 @@ struct TableLayout {
   std::vector<std::string> key;      // the conflict key
   bool partial_update = false;       // UPDATE existing rows only (no insert, no raw)
   bool snapshot = false;             // a new snapshot (taken_at) only when values changed
-  // Rows of the source no longer staged get removed_at = now(), staged ones removed_at = NULL
-  // (StreamSpec::removed_when_unlisted). removal_within: columns whose staged values delimit
-  // the set that was read (a per-parent stream's parent key); empty = the source's whole table.
-  bool marks_removed = false;
-  std::vector<std::string> removal_within = {};
+  // When set, WriteCounts::changed_keys holds this column's values of the rows the upsert
+  // inserted or updated.
+  std::string changed_key{};
+  // A replacing set (StreamSpec::removed_column): after the merge, rows of the source whose
+  // `set_scope` column is one of `scope_values` (every row of the source when set_scope is
+  // empty) and that were not staged get removed_column = now(); staged rows get it NULL.
+  std::string removed_column{};
+  std::string set_scope{};
+  std::vector<std::string> scope_values{};
 };
 
 struct WriteCounts {
   std::int64_t inserted = 0;
   std::int64_t updated = 0;
   std::int64_t unchanged = 0;
+  std::vector<std::string> changed_keys{};  // TableLayout::changed_key
 };
 
 // SQL the caller runs in the same round trips as the write, so a window waits for the server
@@ -38,6 +43,11 @@ struct Riders {
 
 // Stages `copy_text` (COPY text lines for layout.columns, `rows` of them) and merges it into
 // the target inside `tx`. Duplicate keys within the batch: the last one wins.
+// The removal half of a replacing set (TableLayout::removed_column) when nothing was staged:
+// every row of the scopes is no longer listed. Returns the rows marked.
+std::int64_t mark_removed(pqxx::dbtransaction& tx, const TableLayout& layout,
+                          const std::string& source, bool staged);
+
 WriteCounts write_rows(pqxx::dbtransaction& tx, const TableLayout& layout,
                        const std::string& copy_text, std::int64_t rows, const std::string& source,
                        const Riders& riders = {});

@@ -36,11 +36,12 @@ WriteCounts commit_window(pqxx::connection_base& connection, const TableLayout& 
     }
   }
   WriteCounts counts;
-  // An empty list of a set that shrinks still marks what it no longer lists.
-  if (rows > 0 || (layout.marks_removed && layout.removal_within.empty())) {
+  // An empty list of a replacing set still marks what it no longer lists (mark_removed).
+  if (rows > 0) {
     counts = write_rows(tx, layout, copy_text, rows, w.source, riders);
   } else {
     tx.exec(riders.before_stage + riders.after_merge);
+    counts.updated += mark_removed(tx, layout, w.source, false);
   }
   tx.commit();
   return counts;

@@ -6,10 +6,18 @@
 
 namespace partnersync::model {
 
-enum class SourceKind { livechat_partner, liveagent_reseller };
+enum class SourceKind { livechat_partner, liveagent_reseller, liveagent_helpdesk };
 
 constexpr std::string_view to_string(SourceKind kind) {
-  return kind == SourceKind::livechat_partner ? "livechat_partner" : "liveagent_reseller";
+  switch (kind) {
+    case SourceKind::livechat_partner:
+      return "livechat_partner";
+    case SourceKind::liveagent_reseller:
+      return "liveagent_reseller";
+    case SourceKind::liveagent_helpdesk:
+      return "liveagent_helpdesk";
+  }
+  return "livechat_partner";
 }
 
 }  // namespace partnersync::model

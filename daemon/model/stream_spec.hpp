@@ -5,6 +5,7 @@
 // nothing of each other.
 #pragma once
 
+#include <cstddef>
 #include <memory>
 #include <span>
 #include <string>
@@ -145,15 +146,60 @@ struct StreamSpec {
   // is skipped, its rows kept as they are, and the run goes on.
   bool forbidden_skips_parent = false;
 
-  // A set that shrinks upstream (coupons, a license's operators): a row no longer listed keeps
-  // its row and gets removed_at = now(); listed again, removed_at is NULL again. The set read is
-  // the source's whole table, or for per_parent streams each parent that listed rows.
-  bool removed_when_unlisted = false;
-
   // split_body records that carry columns beside the record as served: the member of that
   // name holds the served record, which becomes `raw` (variation add-ons: the add-on object;
   // stats: the group object). Empty: the split record itself is `raw`.
   std::string split_raw_member;
+
+  // ---- added for the LiveAgent helpdesk (design/helpdesk.md) ----
+
+  // Datetime windows start this many seconds before their first day and end this many after
+  // their last one, so consecutive windows overlap (an upstream filter whose ends may be
+  // exclusive); the upsert absorbs the duplicates.
+  int window_pad_seconds = 0;
+  // Set: the window is one parameter, from_param = "<range_operator><from>,<to>" (004
+  // "opdatetime": "btw:2009-11-12 05:02:01,2010-10-11 04:01:59"); to_param is unused.
+  std::string range_operator;
+  // Windowed streams: one request per value of the source's `fan_out_values` (helpdesk:
+  // `departments`), with this parameter; all answers of a window are one commit, so a record
+  // found in two answers is one row. Without values: one request without the parameter.
+  std::string fan_out_param;
+  // Offset paging inside a window: count_param=page_size is sent on every request and
+  // offset_param=0, page_size, ... until a page has fewer records. All pages of a window are
+  // one commit with its sync.windows record.
+  struct Paging {
+    std::string count_param;
+    std::string offset_param;
+    std::size_t page_size = 0;
+    explicit operator bool() const { return page_size > 0; }
+  } paging;
+  // Children (per_parent streams) get only the keys of rows this run inserted or changed,
+  // not of every row read (helpdesk conversations: children are read for changed ones only).
+  bool children_of_changed_only = false;
+  // A set that each read replaces: rows of a scope that was read and no longer listed get
+  // `removed_column` = now() (never deleted); a row listed again gets it NULL. The scope is
+  // the parent key (per_parent: `set_scope` names the parent-key column) or, when set_scope
+  // is empty, the whole source (full_list).
+  std::string removed_column;
+  std::string set_scope;
+  // Fields removed from every body before it is parsed, logged or quarantined (credentials
+  // upstream puts in records: helpdesk agents' and customers' `authtoken`).
+  std::vector<std::string> removed_fields;
+  // Text values that are empty or only whitespace are NULL in the typed columns (raw keeps them).
+  bool blank_is_null = false;
+  // per_parent: a 404 for a key sets this column to now() on that key's row (inserted, with
+  // raw '{}', when the stream's table has none). The key column is the Origin::parent_key one.
+  std::string not_found_column;
+  // per_parent keys read from the database instead of a parent stream of the same run: the
+  // distinct non-empty values of `column` in `table` for the source, except keys whose row of
+  // this stream's table has not_found_column set.
+  struct KeysFrom {
+    std::string table;
+    std::string column;
+    explicit operator bool() const { return !table.empty(); }
+  } keys_from;
+  // full_list: 404 means the call does not exist in this upstream version: not applicable.
+  bool not_found_is_not_applicable = false;
 };
 
 }  // namespace partnersync::model

@@ -173,6 +173,10 @@ struct RecordParser::Impl final : RecordSink {
         continue;
       }
       const Input input = json::read(value, body_end, taint);
+      // StreamSpec::blank_is_null: "" and "  " are NULL, not a value nor an invalid one.
+      if (spec.blank_is_null && input.kind == InputKind::string &&
+          input.text.find_first_not_of(" \t\r\n") == std::string_view::npos)
+        continue;
       for (const auto& [column, priority] : child->leaves) {
         Cell& cell = cells[column];
         // A lower priority number (an earlier alternative) wins; null or invalid gives way.

@@ -21,14 +21,19 @@ struct KindRequests {
   std::string_view status_path;  // an unauthenticated "is the API up" call, if there is one
   std::string_view check_path;   // a cheap authenticated read
   std::string_view check_what;   // what an accepted check_path answer says
+  // 004 "Error messages formats": 400 is "athentification with API key failed".
+  bool bad_request_is_credentials = false;
 };
 
-constexpr std::array<KindRequests, 2> kKinds{{
+constexpr std::array<KindRequests, 3> kKinds{{
     {SourceKind::livechat_partner, Auth::bearer_header, "/v2/partners/status", "/v2/partners/stats",
-     "token accepted"},
+     "token accepted", false},
     // LiveAgent documents no status call: the variations list is small and authenticated.
     {SourceKind::liveagent_reseller, Auth::apikey_query, "", "/api/resellers/{reseller}/variations",
-     "API key accepted"},
+     "API key accepted", false},
+    // helpdesk.md "Source": --check reads application/status.
+    {SourceKind::liveagent_helpdesk, Auth::apikey_query, "", "/api/application/status",
+     "API key accepted", true},
 }};
 
 const KindRequests& requests_of(SourceKind kind) {
@@ -115,8 +120,9 @@ boost::asio::awaitable<Fetched> Requester::get(const EndpointSpec& endpoint, std
     req.max_body_bytes = body_limit;
     auto result = co_await client_.get(std::move(req));
     ++out.requests;
-    if (result ||
-        (result.error().kind == http::ErrorKind::http_status && result.error().status != 401))
+    const unsigned refused = requests_of(source_.kind).bad_request_is_credentials ? 400u : 401u;
+    if (result || (result.error().kind == http::ErrorKind::http_status &&
+                   result.error().status != 401 && result.error().status != refused))
       credentials_confirmed_ = true;
     if (result) {
       out.status = FetchStatus::ok;
@@ -131,7 +137,7 @@ boost::asio::awaitable<Fetched> Requester::get(const EndpointSpec& endpoint, std
     if (!upstream.empty()) out.reason += " (upstream: " + obs::redact(upstream) + ")";
     if (status && error.status == 404) {
       out.status = FetchStatus::not_found;
-    } else if (status && error.status == 401) {
+    } else if (status && (error.status == 401 || error.status == refused)) {
       out.status = FetchStatus::credentials_rejected;
     } else if (status && error.status == 403) {
       out.status = FetchStatus::forbidden;

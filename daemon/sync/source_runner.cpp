@@ -258,6 +258,17 @@ awaitable<RunStatus> SourceRunner::run_stream(
   try {
     if (windowed) {
       co_await read_windows(context_, run, plan, backfill);
+    } else if (spec.mode == SyncMode::per_parent && spec.keys_from) {
+      const std::string table = spec.keys_from.table, column = spec.keys_from.column;
+      const std::string own = spec.table, not_found = spec.not_found_column;
+      std::string own_key;
+      for (const auto& c : spec.columns)
+        if (c.origin == model::Origin::parent_key) own_key = c.name;
+      auto read_keys = [=](SyncStore& s) {
+        return s.keys_from(table, column, source, own, own_key, not_found);
+      };
+      const auto parents = co_await stores_.run(std::move(read_keys));
+      co_await read_children(context_, run, parents);
     } else if (spec.mode == SyncMode::per_parent) {
       const auto it = keys.find(spec.parent);
       if (it != keys.end()) co_await read_children(context_, run, it->second);

@@ -10,10 +10,13 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
+#include <chrono>
+#include <cstdio>
 #include <deque>
 #include <exception>
 
 #include "daemon/obs/redact.hpp"
+#include "daemon/sync/field_removal.hpp"
 #include "daemon/service/metrics.hpp"
 #include "daemon/sync/cancellation.hpp"
 #include "daemon/sync/failure_policy.hpp"
@@ -91,8 +94,12 @@ awaitable<Fetched> fetch(SourceContext& ctx, StreamRun& run, const EndpointSpec&
   if (fetched.status == FetchStatus::ok && fetched.path_index != path_index)
     spdlog::info("source {} stream {}: using deprecated path {}", ctx.source.name, run.spec.name,
                  endpoint.paths[fetched.path_index]);
-  if (fetched.status == FetchStatus::ok)
+  if (fetched.status == FetchStatus::ok) {
     run.totals.bytes_received += static_cast<std::int64_t>(fetched.response.body.size());
+    // Before anything parses, logs or quarantines the body (StreamSpec::removed_fields).
+    if (!run.spec.removed_fields.empty())
+      remove_members(fetched.response.body, run.spec.removed_fields);
+  }
   co_return fetched;
 }
 
@@ -145,9 +152,10 @@ awaitable<ParseOutcome> parse(SourceContext& ctx, StreamRun& run, const Endpoint
 // batch's bodies in sync.quarantine with the reason; the batch is then not committed at all.
 awaitable<db::WriteCounts> commit(SourceContext& ctx, StreamRun& run, Batch batch,
                                   std::optional<DateRange> window,
-                                  std::optional<DateRange> backfill) {
+                                  std::optional<DateRange> backfill,
+                                  const db::TableLayout* layout_of_batch = nullptr) {
   WindowCommit w{ctx.source.name, run.spec.name, ctx.source.timezone, window, backfill};
-  const db::TableLayout& layout = run.layout;
+  const db::TableLayout& layout = layout_of_batch != nullptr ? *layout_of_batch : run.layout;
   const std::int64_t rows = batch.count;
   auto work = [&layout, &text = batch.rows, rows, w](SyncStore& s) {
     return s.commit(layout, text, rows, w);
@@ -175,10 +183,27 @@ awaitable<db::WriteCounts> commit(SourceContext& ctx, StreamRun& run, Batch batc
   co_return counts;
 }
 
+// "YYYY-MM-DD HH:MM:SS" of a wall-clock time (the window's days are the source's days).
+std::string format_wall(std::chrono::sys_seconds t) {
+  const auto day = std::chrono::floor<std::chrono::days>(t);
+  const std::chrono::hh_mm_ss hms(t - day);
+  char clock[16];
+  std::snprintf(clock, sizeof clock, " %02d:%02d:%02d", static_cast<int>(hms.hours().count()),
+                static_cast<int>(hms.minutes().count()),
+                static_cast<int>(hms.seconds().count()));
+  return format_day(day) + clock;
+}
+
 Params window_params(const StreamSpec& spec, DateRange w) {
   if (spec.param_format == StreamSpec::ParamFormat::datetime) {
-    return {{spec.from_param, format_day(w.from) + " 00:00:00"},
-            {spec.to_param, format_day(w.to) + " 23:59:59"}};
+    const std::chrono::seconds pad(spec.window_pad_seconds);
+    const std::string from = format_wall(std::chrono::sys_seconds(w.from) - pad);
+    const std::string to =
+        format_wall(std::chrono::sys_seconds(w.to + std::chrono::days(1)) -
+                    std::chrono::seconds(1) + pad);
+    if (!spec.range_operator.empty())
+      return {{spec.from_param, spec.range_operator + from + "," + to}};
+    return {{spec.from_param, from}, {spec.to_param, to}};
   }
   return {{spec.from_param, format_day(w.from)}, {spec.to_param, format_day(w.to)}};
 }
@@ -240,24 +265,49 @@ awaitable<void> read_window(SourceContext& ctx, StreamRun& run, DateRange range,
     if (ctx.cancel.requested()) throw SyncError(FailureKind::cancelled, "cancelled by shutdown");
     const DateRange w = todo.back();
     todo.pop_back();
-    const Params params = window_params(run.spec, w);
+    const Params window = window_params(run.spec, w);
     const std::string no_key;
     // A one-day window cannot be split: it may use the whole http.max_body.
     const std::size_t limit = w.days() > 1 ? kWindowByteLimit : 0;
-    auto fetched = co_await fetch(ctx, run, endpoint, params, no_key, run.path_index, limit);
-    if (fetched.status == FetchStatus::ok) run.path_index = fetched.path_index;
-    bool too_big = fetched.status == FetchStatus::too_large;
-    if (fetched.status != FetchStatus::ok && !(too_big && w.days() > 1))
-      throw_fetch_failure(run, fetched);
+    // StreamSpec::fan_out_param: one request per value; paging: pages until a short one. All
+    // answers of the window are one batch, committed with its sync.windows record.
+    std::vector<const std::string*> fan_out;
+    if (!run.spec.fan_out_param.empty())
+      for (const auto& v : ctx.source.fan_out_values) fan_out.push_back(&v);
+    if (fan_out.empty()) fan_out.push_back(nullptr);
+    const auto& paging = run.spec.paging;
     Batch batch;
     ParseOutcome outcome;
-    if (!too_big) {
-      const std::string day = format_day(w.from);
-      const std::string_view window_day =
-          run.spec.mode == SyncMode::daily_report ? std::string_view(day) : std::string_view();
-      const ParseContext context{ctx.source.name, window_day, ""};
-      outcome = co_await parse(ctx, run, endpoint, fetched, context, batch.rows);
-      too_big = outcome.rows > kWindowRowLimit && w.days() > 1;
+    bool too_big = false;
+    for (const std::string* value : fan_out) {
+      for (std::size_t offset = 0; !too_big;) {
+        Params params = window;
+        if (value != nullptr) params.emplace_back(run.spec.fan_out_param, *value);
+        if (paging) {
+          params.emplace_back(paging.count_param, std::to_string(paging.page_size));
+          params.emplace_back(paging.offset_param, std::to_string(offset));
+        }
+        auto fetched = co_await fetch(ctx, run, endpoint, params, no_key, run.path_index, limit);
+        if (fetched.status == FetchStatus::ok) run.path_index = fetched.path_index;
+        too_big = fetched.status == FetchStatus::too_large;
+        if (fetched.status != FetchStatus::ok && !(too_big && w.days() > 1))
+          throw_fetch_failure(run, fetched);
+        if (too_big) break;
+        const std::string day = format_day(w.from);
+        const std::string_view window_day =
+            run.spec.mode == SyncMode::daily_report ? std::string_view(day) : std::string_view();
+        const ParseContext context{ctx.source.name, window_day, ""};
+        auto page = co_await parse(ctx, run, endpoint, fetched, context, batch.rows);
+        const std::size_t records = page.rows + page.rejected.size();
+        outcome.rows += page.rows;
+        for (auto& k : page.collected) outcome.collected.push_back(std::move(k));
+        batch.bodies.push_back(
+            {fetched.url, fetched.response.status, std::move(fetched.response.body)});
+        too_big = outcome.rows > kWindowRowLimit && w.days() > 1;
+        if (!paging || records < paging.page_size) break;
+        offset += paging.page_size;
+      }
+      if (too_big) break;
     }
     if (too_big) {
       const auto [first, second] = split_range(w);
@@ -269,12 +319,19 @@ awaitable<void> read_window(SourceContext& ctx, StreamRun& run, DateRange range,
       continue;
     }
     batch.count = static_cast<std::int64_t>(outcome.rows);
-    batch.bodies.push_back(
-        {fetched.url, fetched.response.status, std::move(fetched.response.body)});
     if (!run.spec.details.empty()) co_await with_details(ctx, run, batch, outcome.collected);
     std::vector<std::string> keys;
     if (!run.collect.empty()) keys = std::move(outcome.collected);
-    co_await commit(ctx, run, std::move(batch), w, backfill);
+    // StreamSpec::children_of_changed_only: the children get the keys the upsert changed.
+    const bool changed_only = run.spec.children_of_changed_only && !run.collect.empty();
+    db::TableLayout changed_layout;
+    if (changed_only) {
+      changed_layout = run.layout;
+      changed_layout.changed_key = run.collect;
+    }
+    auto counts = co_await commit(ctx, run, std::move(batch), w, backfill,
+                                  changed_only ? &changed_layout : nullptr);
+    if (changed_only) keys = std::move(counts.changed_keys);
     for (auto& k : keys) run.keys.push_back(std::move(k));
     ctx.progress.window_done(static_cast<std::int64_t>(outcome.rows));
   }
@@ -343,6 +400,9 @@ awaitable<void> read_whole(SourceContext& ctx, StreamRun& run) {
   for (const auto& endpoint : run.spec.endpoints) {
     const std::string no_key;
     auto fetched = co_await fetch(ctx, run, endpoint, no_params, no_key, 0);
+    if (fetched.status == FetchStatus::not_found && run.spec.not_found_is_not_applicable)
+      throw SyncError(FailureKind::not_applicable,
+                      "the call is not available in this upstream version: " + fetched.reason);
     if (fetched.status != FetchStatus::ok) throw_fetch_failure(run, fetched);
     auto outcome = co_await parse(ctx, run, endpoint, fetched, context, batch.rows);
     batch.count += static_cast<std::int64_t>(outcome.rows);
@@ -364,6 +424,7 @@ awaitable<void> read_children(SourceContext& ctx, StreamRun& run,
     std::vector<std::string> texts(end - start);
     std::vector<std::int64_t> counts(end - start, 0);
     std::vector<Received> bodies(end - start);
+    std::vector<char> gone(end - start, 0);
     const auto ex = co_await asio::this_coro::executor;
     const Params no_params;
     WaitGroup group(ex);
@@ -373,7 +434,10 @@ awaitable<void> read_children(SourceContext& ctx, StreamRun& run,
           ex,
           [&, i]() -> awaitable<void> {
             auto fetched = co_await fetch(ctx, run, endpoint, no_params, parents[i], 0);
-            if (fetched.status == FetchStatus::not_found) co_return;  // the parent went away
+            if (fetched.status == FetchStatus::not_found) {  // the parent went away
+              gone[i - start] = 1;
+              co_return;
+            }
             if (fetched.status == FetchStatus::forbidden && run.spec.forbidden_skips_parent) {
               spdlog::debug("source {} stream {}: {} is not ours to read (403), skipped",
                             ctx.source.name, run.spec.name, parents[i]);
@@ -390,13 +454,31 @@ awaitable<void> read_children(SourceContext& ctx, StreamRun& run,
     }
     co_await group.wait();
     Batch batch;
+    // StreamSpec::removed_column: the sets of the parents that answered are replaced.
+    db::TableLayout set_layout;
+    const bool set = !run.spec.removed_column.empty();
+    if (set) set_layout = run.layout;
+    std::vector<std::string> missing;
     for (std::size_t i = 0; i < texts.size(); ++i) {
       batch.rows += texts[i];
       batch.count += counts[i];
+      if (set && !bodies[i].url.empty()) set_layout.scope_values.push_back(parents[start + i]);
       if (!bodies[i].url.empty()) batch.bodies.push_back(std::move(bodies[i]));
+      if (gone[i] != 0) missing.push_back(parents[start + i]);
     }
     const std::optional<DateRange> none;
-    co_await commit(ctx, run, std::move(batch), none, none);
+    co_await commit(ctx, run, std::move(batch), none, none, set ? &set_layout : nullptr);
+    if (!run.spec.not_found_column.empty() && !missing.empty()) {
+      const db::TableLayout& layout = run.layout;
+      const std::string column = run.spec.not_found_column, source = ctx.source.name;
+      std::string key_column;
+      for (const auto& c : run.spec.columns)
+        if (c.origin == Origin::parent_key) key_column = c.name;
+      auto mark = [&layout, column, key_column, source, missing](SyncStore& s) {
+        return s.mark_not_found(layout, key_column, column, source, missing);
+      };
+      run.totals.rows_updated += co_await ctx.stores.run(std::move(mark));
+    }
   }
 }
 

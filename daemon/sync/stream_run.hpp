@@ -45,10 +45,8 @@ struct StreamRun {
     layout.key = s.key;
     layout.partial_update = s.partial_update;
     layout.snapshot = s.mode == SyncMode::snapshot;
-    layout.marks_removed = s.removed_when_unlisted;
-    if (s.removed_when_unlisted && s.mode == SyncMode::per_parent)
-      for (const auto& c : s.columns)
-        if (c.origin == Origin::parent_key) layout.removal_within.push_back(c.name);
+    layout.removed_column = s.removed_column;
+    layout.set_scope = s.set_scope;
   }
   void fail(const std::string& error) {
     if (!failed) first_error = error;

@@ -274,6 +274,67 @@ db::WriteCounts SyncStore::commit(const db::TableLayout& layout, const std::stri
   });
 }
 
+namespace {
+
+std::string quoted_table(pqxx::transaction_base& tx, const std::string& table) {
+  const auto dot = table.find('.');
+  if (dot == std::string::npos) return tx.quote_name(table);
+  return tx.quote_name(table.substr(0, dot)) + "." + tx.quote_name(table.substr(dot + 1));
+}
+
+}  // namespace
+
+std::int64_t SyncStore::mark_not_found(const db::TableLayout& layout, const std::string& key_column,
+                                       const std::string& column, const std::string& source,
+                                       const std::vector<std::string>& keys) {
+  return with_reconnect("marking rows gone upstream", [&](pqxx::connection_base& c) {
+    pqxx::work tx(c);
+    const auto table = quoted_table(tx, layout.table);
+    const auto key = tx.quote_name(key_column), col = tx.quote_name(column);
+    std::int64_t written = 0;
+    for (const auto& k : keys) {
+      if (layout.partial_update) {
+        written += tx.exec_params("UPDATE " + table + " SET " + col +
+                                      " = now() WHERE source = $1 AND " + key + " = $2 AND " +
+                                      col + " IS NULL",
+                                  source, k)
+                       .affected_rows();
+      } else {
+        written += tx.exec_params("INSERT INTO " + table + " AS t (source, " + key + ", " + col +
+                                      ", raw) VALUES ($1, $2, now(), '{}') ON CONFLICT (source, " +
+                                      key + ") DO UPDATE SET " + col +
+                                      " = now(), last_changed_at = now() WHERE t." + col +
+                                      " IS NULL",
+                                  source, k)
+                       .affected_rows();
+      }
+    }
+    tx.commit();
+    return written;
+  });
+}
+
+std::vector<std::string> SyncStore::keys_from(const std::string& table, const std::string& column,
+                                              const std::string& source,
+                                              const std::string& own_table,
+                                              const std::string& own_key,
+                                              const std::string& not_found_column) {
+  return with_reconnect("reading parent keys", [&](pqxx::connection_base& c) {
+    pqxx::read_transaction tx(c);
+    const auto col = tx.quote_name(column);
+    std::string sql = "SELECT DISTINCT p." + col + " FROM " + quoted_table(tx, table) +
+                      " p WHERE p.source = $1 AND btrim(coalesce(p." + col + ", '')) <> ''";
+    if (!not_found_column.empty())
+      sql += " AND NOT EXISTS (SELECT 1 FROM " + quoted_table(tx, own_table) +
+             " o WHERE o.source = p.source AND o." + tx.quote_name(own_key) + " = p." + col +
+             " AND o." + tx.quote_name(not_found_column) + " IS NOT NULL)";
+    sql += " ORDER BY 1";
+    std::vector<std::string> out;
+    for (const auto& row : tx.exec_params(sql, source)) out.push_back(row[0].as<std::string>());
+    return out;
+  });
+}
+
 std::vector<StreamStatusRow> SyncStore::status_rows() {
   // Two attempts (a connection closed while idle is reconnected once): /readyz must say
   // "database unreachable" within seconds, not after the sync's patient retries.

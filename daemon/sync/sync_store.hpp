@@ -92,6 +92,19 @@ class SyncStore {
   db::WriteCounts commit(const db::TableLayout& layout, const std::string& copy_text,
                          std::int64_t rows, const WindowCommit& commit);
 
+  // StreamSpec::not_found_column: `column` = now() on the rows of `keys` (by `key_column`) of
+  // layout.table where it is NULL; a partial_update table's missing rows are left alone, any
+  // other's are inserted with raw '{}'. Returns the rows written.
+  std::int64_t mark_not_found(const db::TableLayout& layout, const std::string& key_column,
+                              const std::string& column, const std::string& source,
+                              const std::vector<std::string>& keys);
+  // StreamSpec::keys_from: the distinct non-blank values of `column` in `table` for the
+  // source, except those `own_table` has a row for with `not_found_column` set.
+  std::vector<std::string> keys_from(const std::string& table, const std::string& column,
+                                     const std::string& source, const std::string& own_table,
+                                     const std::string& own_key,
+                                     const std::string& not_found_column);
+
   // Every stream sync.state knows, for the daemon's status page and /readyz.
   std::vector<StreamStatusRow> status_rows();
 

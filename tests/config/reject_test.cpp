@@ -262,7 +262,7 @@ TEST(ConfigReject, BadEnumValues) {
             "cfg.yaml: log.format: unknown value \"xml\" (expected one of text, json)");
   EXPECT_EQ(error_of(std::string(kDatabase) + "sources:\n  - {name: a, kind: livechat}\n"),
             "cfg.yaml: sources[0].kind: unknown value \"livechat\" (expected one of "
-            "livechat_partner, liveagent_reseller)");
+            "livechat_partner, liveagent_reseller, liveagent_helpdesk)");
 }
 
 TEST(ConfigReject, DatabaseConnectionsOutOfRange) {

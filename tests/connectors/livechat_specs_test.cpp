@@ -198,7 +198,7 @@ TEST(LivechatSpecs, OnlySolutionOperatorsSkipAForbiddenParent) {
 
 TEST(LivechatSpecs, OnlyCouponsAndOperatorsAreSetsThatShrink) {
   for (const auto& s : specs())
-    EXPECT_EQ(s.removed_when_unlisted, s.name == "coupons" || s.name == "solution_operators")
+    EXPECT_EQ(!s.removed_column.empty(), s.name == "coupons" || s.name == "solution_operators")
         << s.name;
 }
 
@@ -232,7 +232,8 @@ namespace {
 // The config and the command line refuse a child stream without its parent using
 // kStreamParents; it must say what the declarations say.
 TEST(StreamParents, CatalogParentsMatchTheDeclarationsOfBothKinds) {
-  for (const auto kind : {SourceKind::livechat_partner, SourceKind::liveagent_reseller}) {
+  for (const auto kind : {SourceKind::livechat_partner, SourceKind::liveagent_reseller,
+                          SourceKind::liveagent_helpdesk}) {
     for (const auto& spec : sync::stream_specs(kind)) {
       if (!is_known_stream(kind, spec.name)) continue;  // internal streams are not configured
       EXPECT_EQ(parent_of(spec.name), spec.parent) << spec.name;
@@ -240,7 +241,8 @@ TEST(StreamParents, CatalogParentsMatchTheDeclarationsOfBothKinds) {
   }
   for (const auto& [child, parent] : kStreamParents) {
     const bool declared = sync::find_stream_spec(SourceKind::livechat_partner, child) != nullptr ||
-                          sync::find_stream_spec(SourceKind::liveagent_reseller, child) != nullptr;
+                          sync::find_stream_spec(SourceKind::liveagent_reseller, child) != nullptr ||
+                          sync::find_stream_spec(SourceKind::liveagent_helpdesk, child) != nullptr;
     EXPECT_TRUE(declared) << child;
   }
 }

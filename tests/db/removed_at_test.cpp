@@ -1,6 +1,6 @@
-// db::write_rows for sets that shrink (TableLayout::marks_removed, issue 12): a member no
-// longer staged keeps its row with removed_at, listed again it is NULL again, and only the set
-// that was read (the whole source, or the parents staged) is judged.
+// db::write_rows for sets that shrink (TableLayout::removed_column, issues 12 and 13): a member
+// no longer staged keeps its row with removed_at, listed again it is NULL again, and only the
+// set that was read (the whole source, or the parents that answered: scope_values) is judged.
 #include <gtest/gtest.h>
 
 #include <pqxx/pqxx>
@@ -22,13 +22,14 @@ class RemovedAtTest : public ::testing::Test {
     tx.commit();
   }
 
-  TableLayout layout(bool per_license) const {
+  TableLayout layout(std::vector<std::string> licenses_read = {}) const {
     TableLayout l;
     l.table = "ops";
     l.columns = {"source", "license", "login", "name"};
     l.key = {"source", "license", "login"};
-    l.marks_removed = true;
-    if (per_license) l.removal_within = {"license"};
+    l.removed_column = "removed_at";
+    if (!licenses_read.empty()) l.set_scope = "license";
+    l.scope_values = std::move(licenses_read);
     return l;
   }
 
@@ -54,23 +55,23 @@ class RemovedAtTest : public ::testing::Test {
 };
 
 TEST_F(RemovedAtTest, PerParentOnlyTheParentsStagedLoseMembersAndReListedOnesComeBack) {
-  const auto l = layout(true);
-  EXPECT_EQ(write(l, "s\tA\tx\tX\ns\tA\ty\tY\ns\tB\tz\tZ\n", 3).inserted, 3);
-  write(l, "o\tA\tq\tQ\n", 1, "o");  // another source's rows are never judged
+  const auto both = layout({"A", "B"}), only_a = layout({"A"});
+  EXPECT_EQ(write(both, "s\tA\tx\tX\ns\tA\ty\tY\ns\tB\tz\tZ\n", 3).inserted, 3);
+  write(only_a, "o\tA\tq\tQ\n", 1, "o");  // another source's rows are never judged
   // A read again without y; B not read (a 403 parent): z stays.
-  const auto counts = write(l, "s\tA\tx\tX\n", 1);
+  const auto counts = write(only_a, "s\tA\tx\tX\n", 1);
   EXPECT_EQ(counts.updated, 1);  // y got removed_at
   EXPECT_EQ(counts.unchanged, 1);
   EXPECT_EQ(removed(), "s/A/y");
   // Unchanged re-read: y keeps its removed_at, nothing is written.
-  EXPECT_EQ(write(l, "s\tA\tx\tX\n", 1).updated, 0);
+  EXPECT_EQ(write(only_a, "s\tA\tx\tX\n", 1).updated, 0);
   // y listed again: removed_at NULL again.
-  EXPECT_EQ(write(l, "s\tA\tx\tX\ns\tA\ty\tY\n", 2).updated, 1);
+  EXPECT_EQ(write(only_a, "s\tA\tx\tX\ns\tA\ty\tY\n", 2).updated, 1);
   EXPECT_EQ(removed(), "");
 }
 
 TEST_F(RemovedAtTest, WholeSourceSetMarksWhatIsNoLongerListed) {
-  const auto l = layout(false);
+  const auto l = layout();
   write(l, "s\t-\t1\ta\ns\t-\t2\tb\n", 2);
   write(l, "o\t-\t9\tq\n", 1, "o");
   write(l, "s\t-\t2\tb\n", 1);

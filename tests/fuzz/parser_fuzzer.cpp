@@ -10,6 +10,7 @@
 #include <cstdlib>
 #include <string>
 
+#include "daemon/sync/field_removal.hpp"
 #include "daemon/sync/record_parser.hpp"
 #include "daemon/sync/stream_spec.hpp"
 
@@ -55,8 +56,13 @@ void parse_with(RecordParser& parser, const EndpointSpec& endpoint, const std::s
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   std::string body(reinterpret_cast<const char*>(data), size);
   body.reserve(size + 64);  // padding, as the HTTP client provides it
-  for (const auto kind : {SourceKind::livechat_partner, SourceKind::liveagent_reseller}) {
+  for (const auto kind : {SourceKind::livechat_partner, SourceKind::liveagent_reseller,
+                          SourceKind::liveagent_helpdesk}) {
     for (const auto& spec : stream_specs(kind)) {
+      if (!spec.removed_fields.empty()) {
+        std::string scrubbed = body;
+        partnersync::sync::remove_members(scrubbed, spec.removed_fields);
+      }
       RecordParser parser(spec);
       for (const auto& endpoint : spec.endpoints) parse_with(parser, endpoint, body);
       for (const auto& detail : spec.details)

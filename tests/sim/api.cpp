@@ -1,6 +1,7 @@
 // Routing, authentication and JSON rendering of the simulated LiveChat Partner API v2 and
 // LiveAgent reseller API v1; field names, order and types follow shared/api-docs 000/001/003.
 #include "tests/sim/api.hpp"
+#include "tests/sim/helpdesk.hpp"
 
 #include <algorithm>
 #include <atomic>
@@ -824,6 +825,7 @@ struct Api::State {
   std::uint64_t generation = 0;
   std::map<std::string, std::shared_ptr<const std::string>> cache;  // prerendered bodies
   std::atomic<bool> liveagent_error_200{false};
+  std::unique_ptr<helpdesk::Desk> desk;
 
   ApiResponse livechat(const ApiOptions& options, const DatasetPtr& ds, const ApiRequest& request,
                        const std::vector<std::string_view>& parts) const;
@@ -834,7 +836,19 @@ struct Api::State {
 Api::Api(ApiOptions options) : options_(std::move(options)), state_(std::make_unique<State>()) {
   state_->current = std::make_shared<const Dataset>(generate_dataset(options_));
   state_->liveagent_error_200 = options_.liveagent_error_200;
+  helpdesk::Options desk;
+  desk.seed = options_.seed;
+  desk.apikey = options_.apikey;
+  desk.conversations = options_.helpdesk_conversations;
+  desk.customers = options_.helpdesk_customers;
+  desk.bulk_customers = options_.helpdesk_bulk_customers;
+  desk.version = options_.helpdesk_version;
+  desk.date_from = options_.helpdesk_from;
+  desk.date_to = options_.helpdesk_to;
+  state_->desk = std::make_unique<helpdesk::Desk>(std::move(desk));
 }
+
+helpdesk::Desk& Api::helpdesk() const { return *state_->desk; }
 
 Api::~Api() = default;
 
@@ -876,6 +890,8 @@ ApiResponse Api::handle(const ApiRequest& request) const {
     response = state_->livechat(options_, ds, request, parts);
   } else if (parts.size() >= 2 && parts[0] == "api" && parts[1] == "resellers") {
     response = state_->liveagent(options_, ds, request, parts);
+  } else if (parts.size() >= 2 && parts[0] == "api") {
+    return state_->desk->handle(request);
   } else {
     return livechat_error(404, "Not Found");
   }

@@ -12,6 +12,9 @@
 
 namespace partnersync::sim {
 struct Dataset;
+namespace helpdesk {
+class Desk;
+}
 }
 
 namespace partnersync::sim::api {
@@ -60,6 +63,13 @@ struct ApiOptions {
   // --liveagent-error-200: every LiveAgent endpoint answers an ERROR envelope with HTTP 200
   // (the API does this for some failures; see 003 "Error response").
   bool liveagent_error_200 = false;
+  // LiveAgent helpdesk (tests/sim/helpdesk.hpp), served under /api/ beside the reseller API.
+  std::uint64_t helpdesk_conversations = 0;    // --helpdesk-conversations
+  std::uint64_t helpdesk_customers = 0;        // --helpdesk-customers
+  std::uint64_t helpdesk_bulk_customers = 0;   // --helpdesk-bulk-customers (one day's)
+  std::string helpdesk_version = "5.40.0.1";   // --helpdesk-version
+  std::string helpdesk_from = "2024-10-01";    // --helpdesk-from: first LA day of its data
+  std::string helpdesk_to = "2024-11-30";      // --helpdesk-to
 };
 
 // A change of upstream data between two syncs. JSON form (POSTed to the control endpoint):
@@ -112,6 +122,8 @@ class Api {
   const Dataset& dataset() const;
 
   const ApiOptions& options() const { return options_; }
+  // The helpdesk's data and changes (its ground truth is helpdesk::Desk::data()).
+  helpdesk::Desk& helpdesk() const;
 
  private:
   struct State;

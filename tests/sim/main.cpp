@@ -49,6 +49,8 @@ Data (api::ApiOptions):
   --partner-program-licenses N  --solution-licenses N  --withdrawals N  --campaigns N
   --leads N  --liveagent-accounts N  --users-per-account N  --liveagent-licenses N
   --variations N
+  --helpdesk-conversations N  --helpdesk-customers N  --helpdesk-bulk-customers N
+                            LiveAgent helpdesk data (/api/conversations, /api/customers, ...)
   --legacy-shapes           tier1/tier2 licenses, flat earnings/stats
   --expert                  experts endpoints answer 200 instead of 403
   --prerender               render big list bodies once and serve them from memory
@@ -125,6 +127,9 @@ Cli parse_args(int argc, char** argv) {
       {"--campaigns", u64(api.campaigns, "--campaigns")},
       {"--leads", u64(api.leads, "--leads")},
       {"--liveagent-accounts", u64(api.liveagent_accounts, "--liveagent-accounts")},
+      {"--helpdesk-conversations", u64(api.helpdesk_conversations, "--helpdesk-conversations")},
+      {"--helpdesk-customers", u64(api.helpdesk_customers, "--helpdesk-customers")},
+      {"--helpdesk-bulk-customers", u64(api.helpdesk_bulk_customers, "--helpdesk-bulk-customers")},
       {"--users-per-account", u64(api.users_per_account, "--users-per-account")},
       {"--liveagent-licenses", u64(api.liveagent_licenses, "--liveagent-licenses")},
       {"--variations", u64(api.variations, "--variations")},
