@@ -258,9 +258,13 @@ db::WriteCounts SyncStore::commit(const db::TableLayout& layout, const std::stri
   if (w.window) record.window = db::DayRange{format_day(w.window->from), format_day(w.window->to)};
   if (w.backfill)
     record.backfill = db::DayRange{format_day(w.backfill->from), format_day(w.backfill->to)};
-  return with_reconnect("writing a window", [&](pqxx::connection_base& c) {
+  const auto counts = with_reconnect("writing a window", [&](pqxx::connection_base& c) {
     return db::commit_window(c, layout, copy_text, rows, record);
   });
+  if (counts.direct)
+    spdlog::debug("source {} stream {} window {}..{}: first read, {} rows copied into {}",
+                  w.source, w.stream, record.window->from, record.window->to, rows, layout.table);
+  return counts;
 }
 
 std::vector<StreamStatusRow> SyncStore::status_rows() {
