@@ -20,6 +20,7 @@ StreamSpec affiliate_licenses_table(std::string stream, std::string program,
   s.endpoints = {endpoint(std::move(paths), envelope)};
   s.table = "livechat.affiliate_licenses";
   s.key = {"source", "program", "license_key"};
+  s.window_column = "created_at";  // index affiliate_licenses_created (schema/008)
   // Affiliate licenses have no id and a masked e-mail (001 "Get Licenses List"); Partner
   // Program lead licenses have no e-mail at all (001 "Get Leads Licenses").
   s.key_derivation = affiliate_license_key();

@@ -40,7 +40,8 @@ bool contains(const std::vector<std::string>& v, const std::string& s) {
 class RawConnection : pqxx::largeobject {
  public:
   // `sql` ends with the COPY statement; libpq stops at its CopyInResponse.
-  static void copy_in(pqxx::dbtransaction& tx, const std::string& sql, std::string_view data) {
+  static void copy_in(pqxx::dbtransaction& tx, const std::string& sql, std::string_view data,
+                      const char* target = "ps_stage") {
     tx.exec(sql);
     PGconn* const conn = raw_connection(tx);
     // libpq copies each message into its output buffer, sends it when it passes 8 KiB, and
@@ -58,7 +59,7 @@ class RawConnection : pqxx::largeobject {
     drain(conn, error, sqlstate, nullptr);
     if (failed != nullptr && error.empty()) error = PQerrorMessage(conn);
     check(conn, failed != nullptr ? failed : "copying", error, sqlstate,
-          "COPY ps_stage FROM STDIN");
+          std::string("COPY ") + target + " FROM STDIN");
   }
 
   // Runs `sql`, ';'-separated statements, and returns the first one's first row as text.
@@ -269,6 +270,25 @@ std::int64_t mark_removed(pqxx::dbtransaction& tx, const TableLayout& layout,
   }
   if (layout.set_scope.empty()) return tx.exec_params(sql, source).affected_rows();
   return tx.exec_params(sql, source, text_array(layout.scope_values)).affected_rows();
+}
+
+bool copy_into_table(pqxx::dbtransaction& tx, const TableLayout& layout,
+                     const std::string& copy_text) {
+  const auto table = quote_table(tx, layout.table);
+  try {
+    RawConnection::copy_in(
+        tx, "SAVEPOINT ps_direct; COPY " + table + " (" + join(tx, layout.columns) + ") FROM STDIN",
+        copy_text, layout.table.c_str());
+  } catch (const pqxx::sql_error& e) {
+    if (e.sqlstate() != "23505") throw;  // unique_violation
+    tx.exec("ROLLBACK TO SAVEPOINT ps_direct");
+    return false;
+  }
+  return true;
+}
+
+std::vector<std::string> first_row(pqxx::dbtransaction& tx, const std::string& sql) {
+  return RawConnection::first_row(tx, sql);
 }
 
 WriteCounts write_rows(pqxx::dbtransaction& tx, const TableLayout& layout,

@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <pqxx/dbtransaction>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace partnersync::db {
@@ -24,6 +25,12 @@ struct TableLayout {
   std::string removed_column{};
   std::string set_scope{};
   std::vector<std::string> scope_values{};
+  // Created-date windows (issue 16): the timestamptz column the window's days filter on, and
+  // the constant key columns that tell this stream's rows from other streams' in the same
+  // table (program = 'livechat'). Set, a window that no sync.windows row overlaps and whose
+  // days hold no row yet is COPied straight into the table (window_transaction.cpp).
+  std::string window_column{};
+  std::vector<std::pair<std::string, std::string>> scope{};
 };
 
 struct WriteCounts {
@@ -31,6 +38,7 @@ struct WriteCounts {
   std::int64_t updated = 0;
   std::int64_t unchanged = 0;
   std::vector<std::string> changed_keys{};  // TableLayout::changed_key
+  bool direct = false;  // COPY straight into the table: no staging table, no upsert
 };
 
 // SQL the caller runs in the same round trips as the write, so a window waits for the server
@@ -51,5 +59,15 @@ std::int64_t mark_removed(pqxx::dbtransaction& tx, const TableLayout& layout,
 WriteCounts write_rows(pqxx::dbtransaction& tx, const TableLayout& layout,
                        const std::string& copy_text, std::int64_t rows, const std::string& source,
                        const Riders& riders = {});
+
+// COPY `copy_text` straight into layout.table under a savepoint. False when a key is already
+// in the table or twice in the batch (unique_violation): the savepoint is rolled back, so
+// nothing is written and `tx` goes on. Any other error is thrown as write_rows throws it.
+bool copy_into_table(pqxx::dbtransaction& tx, const TableLayout& layout,
+                     const std::string& copy_text);
+
+// Runs `sql` (';'-separated statements, in one round trip) and returns the first statement's
+// first row as text.
+std::vector<std::string> first_row(pqxx::dbtransaction& tx, const std::string& sql);
 
 }  // namespace partnersync::db

@@ -3,6 +3,18 @@
 //   2. SET LOCAL TimeZone; CREATE TEMP TABLE ps_stage; COPY ps_stage FROM STDIN + the data
 //   3. the merge (upsert, update-only or snapshot); sync.record_window; backfill progress
 //   4. COMMIT
+// A first read of created-date days (issue 16) takes five and no merge:
+//   1. BEGIN
+//   2. is this window a gap with no row yet? ; SET LOCAL TimeZone
+//   3. SAVEPOINT; COPY straight into the table + the data
+//   4. sync.record_window; backfill progress
+//   5. COMMIT
+// Rows and their window commit together and a row's creation date does not move, so a window
+// no sync.windows row overlaps cannot have rows in the table: the check of step 2 proves it
+// for this transaction's snapshot (an index on the scope and the window column keeps it cheap),
+// and a key already there anyway (a concurrent writer, a creation date that did move, a key
+// twice in the batch) fails the COPY with unique_violation: back to the savepoint and the
+// staged upsert, in the same transaction.
 // The bookkeeping rides behind the merge: sync.record_window's lock, held to COMMIT, must not
 // serialise the merges of windows committing on other connections. These statements ride a
 // simple-query batch, which cannot take parameters: their values (none from upstream) go
@@ -12,6 +24,34 @@
 #include <pqxx/pqxx>
 
 namespace partnersync::db {
+namespace {
+
+std::string quote_table(pqxx::transaction_base& tx, const std::string& table) {
+  const auto dot = table.find('.');
+  if (dot == std::string::npos) return tx.quote_name(table);
+  return tx.quote_name(table.substr(0, dot)) + "." + tx.quote_name(table.substr(dot + 1));
+}
+
+// True ("t") when no sync.windows row of the stream overlaps the window and no row of the
+// stream in the table was created on its days (in the source's zone, as upstream filters).
+std::string no_rows_yet(pqxx::transaction_base& tx, const TableLayout& layout,
+                        const WindowRecord& w) {
+  const auto from = tx.quote(w.window->from) + "::date";
+  const auto to = tx.quote(w.window->to) + "::date";
+  const auto zone = tx.quote(w.timezone);
+  const auto column = tx.quote_name(layout.window_column);
+  std::string rows = "SELECT 1 FROM " + quote_table(tx, layout.table) +
+                     " WHERE source = " + tx.quote(w.source);
+  for (const auto& [name, value] : layout.scope)
+    rows += " AND " + tx.quote_name(name) + " = " + tx.quote(value);
+  rows += " AND " + column + " >= (" + from + "::timestamp AT TIME ZONE " + zone + ") AND " +
+          column + " < ((" + to + " + 1)::timestamp AT TIME ZONE " + zone + ")";
+  return "SELECT NOT EXISTS (SELECT 1 FROM sync.windows WHERE source = " + tx.quote(w.source) +
+         " AND stream = " + tx.quote(w.stream) + " AND window_from <= " + to +
+         " AND window_to >= " + from + ") AND NOT EXISTS (" + rows + "); ";
+}
+
+}  // namespace
 
 WriteCounts commit_window(pqxx::connection_base& connection, const TableLayout& layout,
                           const std::string& copy_text, std::int64_t rows, const WindowRecord& w) {
@@ -36,7 +76,20 @@ WriteCounts commit_window(pqxx::connection_base& connection, const TableLayout& 
     }
   }
   WriteCounts counts;
-  // An empty list of a replacing set still marks what it no longer lists (mark_removed).
+  // (Not for sets or changed-key streams: the direct COPY neither marks removals nor returns
+  // the changed keys.)
+  if (rows > 0 && w.window && !layout.window_column.empty() && !layout.snapshot &&
+      !layout.partial_update && layout.removed_column.empty() && layout.changed_key.empty()) {
+    if (first_row(tx, no_rows_yet(tx, layout, w) + riders.before_stage).at(0) == "t" &&
+        copy_into_table(tx, layout, copy_text)) {
+      counts.inserted = rows;
+      counts.direct = true;
+      tx.exec(riders.after_merge);
+      tx.commit();
+      return counts;
+    }
+    riders.before_stage.clear();  // the time zone is set
+  }
   if (rows > 0) {
     counts = write_rows(tx, layout, copy_text, rows, w.source, riders);
   } else {

@@ -122,6 +122,10 @@ struct StreamSpec {
   enum class ParamFormat { date, datetime } param_format = ParamFormat::date;
 
   std::string table;                // "livechat.affiliate_licenses"
+  // created_windows: the timestamptz column upstream's date_from/date_to filter on, when the
+  // table has an index on (source, the stream's constant key columns, this column). Set, a
+  // first read of days goes into the table by COPY without the upsert (issue 16).
+  std::string window_column{};
   std::vector<std::string> key;     // conflict key, starting with "source"
   std::vector<ColumnSpec> columns;  // every column written except source and raw
   KeyDerivation key_derivation;     // fills the Origin::derived column

@@ -2,6 +2,7 @@
 // first error) and the source-wide context they work in (requester, stores, cancellation).
 #pragma once
 
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
 #include <string>
@@ -47,6 +48,13 @@ struct StreamRun {
     layout.snapshot = s.mode == SyncMode::snapshot;
     layout.removed_column = s.removed_column;
     layout.set_scope = s.set_scope;
+    if (s.mode == SyncMode::created_windows && !s.window_column.empty()) {
+      layout.window_column = s.window_column;
+      for (const auto& c : s.columns)
+        if (c.origin == model::Origin::constant &&
+            std::find(s.key.begin(), s.key.end(), c.name) != s.key.end())
+          layout.scope.emplace_back(c.name, c.path);
+    }
   }
   void fail(const std::string& error) {
     if (!failed) first_error = error;

@@ -258,7 +258,7 @@ db::WriteCounts SyncStore::commit(const db::TableLayout& layout, const std::stri
   if (w.window) record.window = db::DayRange{format_day(w.window->from), format_day(w.window->to)};
   if (w.backfill)
     record.backfill = db::DayRange{format_day(w.backfill->from), format_day(w.backfill->to)};
-  return with_reconnect("writing a window", [&](pqxx::connection_base& c) {
+  const auto counts = with_reconnect("writing a window", [&](pqxx::connection_base& c) {
     // Shutdown rolls back the window in flight at once: it cancels the statement running now
     // (PostgreSQL answers 57014, which the failure policy calls cancelled), rather than waiting
     // for a long upsert to end. libpq's cancel request goes on its own connection, so it is
@@ -272,6 +272,10 @@ db::WriteCounts SyncStore::commit(const db::TableLayout& layout, const std::stri
     });
     return db::commit_window(c, layout, copy_text, rows, record);
   });
+  if (counts.direct)
+    spdlog::debug("source {} stream {} window {}..{}: first read, {} rows copied into {}",
+                  w.source, w.stream, record.window->from, record.window->to, rows, layout.table);
+  return counts;
 }
 
 namespace {

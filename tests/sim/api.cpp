@@ -914,6 +914,7 @@ ApiResponse Api::handle(const ApiRequest& request) const {
     std::lock_guard lock(state_->mutex);
     if (state_->generation == generation) state_->cache.emplace(key, body);
   }
+  response.prerendered = body;
   auto offset = std::make_shared<std::size_t>(0);
   response.stream = [body, offset](std::string& out) {
     std::size_t n = std::min(kPartBytes, body->size() - *offset);

@@ -34,6 +34,9 @@ struct ApiResponse {
   // When set, the body is produced in parts (sent with chunked transfer encoding): each call
   // appends the next part to `out` and returns false after the last part. `body` is then unused.
   std::function<bool(std::string& out)> stream;
+  // --prerender: the cached body `stream` serves (the same object for every request of it), so
+  // the server layer can keep an encoded copy of it too (SimOptions::gzip).
+  std::shared_ptr<const std::string> prerendered;
 };
 
 // Every field maps to one command-line flag of partnersync-sim (name with '_' -> '-').

@@ -2,6 +2,8 @@
 // rejected), JSON out. Secrets in the request log are masked before they leave the process.
 #include "tests/sim/control.hpp"
 
+#include <chrono>
+
 #include <simdjson.h>
 #include <strings.h>
 
@@ -126,7 +128,17 @@ std::string requests_to_json(const std::vector<LoggedRequest>& requests) {
            json_string(obs::redact(r.target)) + R"(,"path":)" + json_string(r.path) +
            R"(,"status":)" + std::to_string(r.status) + R"(,"in_flight_at_start":)" +
            std::to_string(r.in_flight_at_start) + R"(,"connection_id":)" +
-           std::to_string(r.connection_id) + R"(,"query":[)";
+           std::to_string(r.connection_id) + R"(,"received_us":)" +
+           std::to_string(std::chrono::duration_cast<std::chrono::microseconds>(
+                              r.received.time_since_epoch())
+                              .count()) +
+           R"(,"took_us":)" +
+           std::to_string(r.answered < r.received
+                              ? -1
+                              : std::chrono::duration_cast<std::chrono::microseconds>(
+                                    r.answered - r.received)
+                                    .count()) +
+           R"(,"query":[)";
     for (std::size_t i = 0; i < r.query.size(); ++i) {
       if (i) out += ',';
       out += "[" + json_string(r.query[i].first) + "," +

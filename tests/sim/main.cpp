@@ -34,6 +34,8 @@ Server:
   --tls-wrong-host          certificate valid for --tls-hostname only, not 127.0.0.1/::1
   --cert-dir DIR            where ca.pem is written (default: a temporary directory)
   --threads N               server threads (default 2)
+  --gzip                    Content-Encoding: gzip when the request accepts it (with
+                            --prerender each body is compressed once)
   --control                 enable /__faults, /__requests, /__mutate, /__stats
   --log-level LEVEL         trace|debug|info|warn|error (default debug: one line per request)
 
@@ -138,6 +140,7 @@ Cli parse_args(int argc, char** argv) {
       {"--tls", [&] { sim.tls = true; }},
       {"--tls-wrong-host", [&] { sim.tls_wrong_host = true; }},
       {"--control", [&] { sim.control = true; }},
+      {"--gzip", [&] { sim.gzip = true; }},
       {"--legacy-shapes", [&] { api.legacy_shapes = true; }},
       {"--expert", [&] { api.expert = true; }},
       {"--prerender", [&] { api.prerender = true; }},

@@ -21,6 +21,7 @@
 #include <boost/beast/http.hpp>
 #include <boost/beast/ssl.hpp>
 #include <cstdlib>
+#include <map>
 #include <deque>
 #include <fstream>
 #include <mutex>
@@ -31,6 +32,8 @@
 #include "daemon/obs/redact.hpp"
 #include "tests/sim/control.hpp"
 #include "tests/sim/tls_certificates.hpp"
+
+#include <zlib.h>
 
 namespace partnersync::sim {
 namespace {
@@ -46,6 +49,48 @@ constexpr std::uint64_t kBodyLimit = 1u << 20;  // control bodies are small; not
 constexpr std::uint32_t kHeaderLimit = 64u << 10;
 constexpr auto kIoTimeout = std::chrono::seconds(30);
 constexpr auto kShutdownTimeout = std::chrono::seconds(2);
+
+// Accept-Encoding allows gzip: a "gzip" (or "x-gzip") coding whose q is not 0 (RFC 9110 12.5.3;
+// "*" is not honoured, as a server may choose not to).
+bool accepts_gzip(std::string_view header) {
+  while (!header.empty()) {
+    const auto comma = header.find(',');
+    std::string_view item = header.substr(0, comma);
+    header = comma == std::string_view::npos ? std::string_view() : header.substr(comma + 1);
+    const auto semi = item.find(';');
+    std::string_view coding = item.substr(0, semi);
+    while (!coding.empty() && (coding.front() == ' ' || coding.front() == '\t'))
+      coding.remove_prefix(1);
+    while (!coding.empty() && (coding.back() == ' ' || coding.back() == '\t')) coding.remove_suffix(1);
+    if (!beast::iequals(coding, "gzip") && !beast::iequals(coding, "x-gzip")) continue;
+    if (semi == std::string_view::npos) return true;
+    std::string params(item.substr(semi + 1));
+    params.erase(std::remove(params.begin(), params.end(), ' '), params.end());
+    // q=0, q=0.0, q=0.00, q=0.000 refuse it.
+    const auto q = params.find("q=");
+    if (q == std::string::npos) return true;
+    const std::string value = params.substr(q + 2, params.find(';', q) - (q + 2));
+    return value.find_first_not_of("0.") != std::string::npos;
+  }
+  return false;
+}
+
+std::string gzip(std::string_view data) {
+  z_stream zs{};
+  if (deflateInit2(&zs, Z_DEFAULT_COMPRESSION, Z_DEFLATED, 16 + MAX_WBITS, 8,
+                   Z_DEFAULT_STRATEGY) != Z_OK)
+    throw std::runtime_error("deflateInit2 failed");
+  std::string out(deflateBound(&zs, static_cast<uLong>(data.size())), '\0');
+  zs.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(data.data()));
+  zs.avail_in = static_cast<uInt>(data.size());
+  zs.next_out = reinterpret_cast<Bytef*>(out.data());
+  zs.avail_out = static_cast<uInt>(out.size());
+  const int rc = deflate(&zs, Z_FINISH);
+  out.resize(zs.total_out);
+  deflateEnd(&zs);
+  if (rc != Z_STREAM_END) throw std::runtime_error("deflate failed");
+  return out;
+}
 
 int hex_value(char c) {
   if (c >= '0' && c <= '9') return c - '0';
@@ -149,6 +194,26 @@ struct Simulator::Impl {
   std::optional<tcp::acceptor> acceptor;
   std::vector<std::thread> threads;
 
+  // --gzip with --prerender: each prerendered body compressed once, keyed by the body object
+  // (the weak pointer tells a reused address from the body it was made of).
+  std::mutex gzip_mutex;
+  std::map<const std::string*,
+           std::pair<std::weak_ptr<const std::string>, std::shared_ptr<const std::string>>>
+      gzip_cache;
+
+  std::shared_ptr<const std::string> gzipped(const std::shared_ptr<const std::string>& body) {
+    {
+      std::lock_guard lock(gzip_mutex);
+      auto it = gzip_cache.find(body.get());
+      if (it != gzip_cache.end() && it->second.first.lock() == body) return it->second.second;
+    }
+    auto encoded = std::make_shared<const std::string>(gzip(*body));
+    std::lock_guard lock(gzip_mutex);
+    std::erase_if(gzip_cache, [](const auto& entry) { return entry.second.first.expired(); });
+    gzip_cache[body.get()] = {body, encoded};
+    return encoded;
+  }
+
   struct Ticket {
     std::size_t index;
     std::uint64_t generation;
@@ -181,6 +246,12 @@ struct Simulator::Impl {
     return ticket;
   }
 
+  void record_gzipped(const Ticket& ticket) {
+    std::lock_guard lock(mutex);
+    if (ticket.generation == log_generation && ticket.index < log.size())
+      log[ticket.index].gzipped = true;
+  }
+
   void record_status(const Ticket& ticket, unsigned status) {
     std::lock_guard lock(mutex);
     if (ticket.generation == log_generation && ticket.index < log.size())
@@ -191,19 +262,25 @@ struct Simulator::Impl {
   // that starts its next request on receiving a whole answer never sees its old one counted.
   class InFlight {
    public:
-    explicit InFlight(Impl& impl) : impl_(&impl) {}
+    InFlight(Impl& impl, const Ticket& ticket)
+        : impl_(&impl), index_(ticket.index), generation_(ticket.generation) {}
     InFlight(const InFlight&) = delete;
     InFlight& operator=(const InFlight&) = delete;
     ~InFlight() { release(); }
     void release() {
       if (!impl_) return;
+      const auto now = std::chrono::steady_clock::now();
       std::lock_guard lock(impl_->mutex);
       --impl_->in_flight;
+      if (generation_ == impl_->log_generation && index_ < impl_->log.size())
+        impl_->log[index_].answered = now;
       impl_ = nullptr;
     }
 
    private:
     Impl* impl_;
+    std::size_t index_;
+    std::uint64_t generation_;
   };
 
   template <class Stream>
@@ -256,7 +333,7 @@ struct Simulator::Impl {
     }
 
     Ticket ticket = begin(req, api_request, connection_id);
-    InFlight in_flight(*this);
+    InFlight in_flight(*this, ticket);
     const Fault::Kind kind = ticket.fault ? ticket.fault->kind : Fault::Kind::status;
 
     api::ApiResponse api_response;
@@ -324,6 +401,32 @@ struct Simulator::Impl {
           stream, asio::buffer(body.data() + body.size() / 2, body.size() - body.size() / 2),
           kNoThrow);
       co_return !ec && keep_alive;
+    }
+
+    if (options.gzip && api_response.status == 200 &&
+        accepts_gzip(req[http::field::accept_encoding])) {
+      // The whole encoded body with its Content-Length, as servers that compress usually send.
+      std::shared_ptr<const std::string> encoded;
+      if (api_response.prerendered) {
+        encoded = gzipped(api_response.prerendered);
+      } else {
+        std::string plain = std::move(api_response.body);
+        if (api_response.stream)
+          while (api_response.stream(plain)) {
+          }
+        encoded = std::make_shared<const std::string>(gzip(plain));
+      }
+      record_gzipped(ticket);
+      head.set(http::field::content_encoding, "gzip");
+      head.set(http::field::vary, "Accept-Encoding");
+      head.content_length(encoded->size());
+      http::response_serializer<http::empty_body> serializer(head);
+      auto [ec, n] = co_await http::async_write_header(stream, serializer, kNoThrow);
+      if (ec) co_return false;
+      in_flight.release();
+      auto [ec2, n2] =
+          co_await asio::async_write(stream, asio::buffer(*encoded), kNoThrow);
+      co_return !ec2 && keep_alive;
     }
 
     if (api_response.stream) {

@@ -33,9 +33,12 @@ struct LoggedRequest {
   std::string method, target, path;
   std::vector<std::pair<std::string, std::string>> query, headers;  // query percent-decoded
   unsigned status = 0;         // 0 while the answer is still being prepared
+  bool gzipped = false;        // answered with Content-Encoding: gzip (SimOptions::gzip)
   int in_flight_at_start = 0;  // requests in flight when it arrived, itself included
   std::uint64_t connection_id = 0;
   std::chrono::steady_clock::time_point received;
+  // When the answer's last bytes were handed to the socket; received while still answering.
+  std::chrono::steady_clock::time_point answered;
 };
 
 struct SimOptions {
@@ -47,6 +50,9 @@ struct SimOptions {
   bool tls_wrong_host = false;
   std::filesystem::path cert_dir;  // where ca.pem goes; a temporary directory when empty
   int threads = 2;
+  // Answer with Content-Encoding: gzip when the request's Accept-Encoding allows it (--gzip).
+  // Prerendered bodies are compressed once, so a benchmark measures the client's inflate only.
+  bool gzip = false;
   api::ApiOptions api;
   // Serve /__faults, /__requests, /__mutate and /__stats to loopback peers (README.md).
   bool control = false;

@@ -8,6 +8,7 @@
 #include <spawn.h>
 #include <sys/wait.h>
 #include <unistd.h>
+#include <zlib.h>
 
 #include <boost/asio/connect.hpp>
 #include <boost/asio/io_context.hpp>
@@ -203,6 +204,52 @@ TEST(Simulator, BodyFaultsCutStreamedBodiesToo) {
   Reply reply = client.get(kStreamedPath);
   EXPECT_EQ(reply.error, http::error::partial_message) << reply.error.message();
   EXPECT_GT(reply.body.size(), 0u);
+}
+
+std::string gunzip(const std::string& data) {
+  z_stream zs{};
+  if (inflateInit2(&zs, 16 + MAX_WBITS) != Z_OK) return "<inflateInit2 failed>";
+  std::string out(64u << 20, '\0');
+  zs.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(data.data()));
+  zs.avail_in = static_cast<uInt>(data.size());
+  zs.next_out = reinterpret_cast<Bytef*>(out.data());
+  zs.avail_out = static_cast<uInt>(out.size());
+  const int rc = inflate(&zs, Z_FINISH);
+  out.resize(zs.total_out);
+  inflateEnd(&zs);
+  return rc == Z_STREAM_END ? out : "<not a whole gzip stream>";
+}
+
+TEST(Simulator, GzipIsServedWhenFlaggedAndAccepted) {
+  for (const bool prerender : {false, true}) {
+    SCOPED_TRACE(prerender ? "prerender" : "rendered per request");
+    SimOptions options;
+    options.gzip = true;
+    options.api.prerender = prerender;
+    Simulator sim(options);
+    const auto expected = direct(sim, kStreamedPath);
+    TestClient client(sim.port());
+    for (int i = 0; i < 2; ++i) {  // the second one from the prerendered cache
+      Reply reply = client.get(kStreamedPath, {{"Accept-Encoding", "deflate, gzip;q=0.5"}});
+      ASSERT_FALSE(reply.error) << reply.error.message();
+      EXPECT_EQ(reply.headers[http::field::content_encoding], "gzip");
+      EXPECT_EQ(reply.headers[http::field::content_length], std::to_string(reply.body.size()));
+      EXPECT_LT(reply.body.size(), expected.body.size() / 2);
+      EXPECT_EQ(gunzip(reply.body), expected.body);
+    }
+    for (const char* refusing : {"", "identity", "gzip;q=0", "br, gzip ; q=0.0"}) {
+      Reply plain = client.get(kStreamedPath, {{"Accept-Encoding", refusing}});
+      EXPECT_EQ(plain.headers[http::field::content_encoding], "") << refusing;
+      EXPECT_EQ(plain.body, expected.body) << refusing;
+    }
+    Reply small = client.get(kPath, {{"Accept-Encoding", "gzip"}});
+    EXPECT_EQ(gunzip(small.body), direct(sim, kPath).body);
+  }
+  Simulator off(SimOptions{});
+  TestClient client(off.port());
+  Reply reply = client.get(kStreamedPath, {{"Accept-Encoding", "gzip"}});
+  EXPECT_EQ(reply.headers[http::field::content_encoding], "");
+  EXPECT_EQ(reply.body, direct(off, kStreamedPath).body);
 }
 
 TEST(Simulator, ServesOverHttpsVerifiableWithWrittenCaForLoopbackIp) {
