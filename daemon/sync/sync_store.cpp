@@ -6,8 +6,10 @@
 #include <spdlog/spdlog.h>
 
 #include <condition_variable>
+#include <memory>
 #include <mutex>
 #include <pqxx/pqxx>
+#include <thread>
 
 #include "daemon/calendar/iso_date.hpp"
 #include "daemon/db/database.hpp"
@@ -54,7 +56,8 @@ std::string_view status_name(RunStatus s) {
 }  // namespace
 
 struct SyncStore::Connection {
-  std::unique_ptr<pqxx::connection> c;
+  // Shared: a shutdown's cancel request may still be using it after a reconnect.
+  std::shared_ptr<pqxx::connection> c;
 };
 
 SyncStore::SyncStore(std::string database_url)
@@ -261,14 +264,17 @@ db::WriteCounts SyncStore::commit(const db::TableLayout& layout, const std::stri
   const auto counts = with_reconnect("writing a window", [&](pqxx::connection_base& c) {
     // Shutdown rolls back the window in flight at once: it cancels the statement running now
     // (PostgreSQL answers 57014, which the failure policy calls cancelled), rather than waiting
-    // for a long upsert to end. libpq's cancel request goes on its own connection, so it is
-    // safe from the thread that requests the stop.
+    // for a long upsert to end. libpq's cancel request goes on a connection of its own and
+    // blocks until the server answers, so it runs on a thread of its own: a server that hangs
+    // must not hold up the thread that handles the signals (a second signal still exits).
     if (stop_.stop_requested()) throw SyncError(FailureKind::cancelled, "cancelled by shutdown");
-    std::stop_callback cancel(stop_, [&c] {
-      try {
-        c.cancel_query();
-      } catch (const std::exception&) {  // nothing to cancel, or the server is gone
-      }
+    std::stop_callback cancel(stop_, [held = connection_->c] {
+      std::thread([held] {
+        try {
+          held->cancel_query();
+        } catch (const std::exception&) {  // nothing to cancel, or the server is gone
+        }
+      }).detach();
     });
     return db::commit_window(c, layout, copy_text, rows, record);
   });

@@ -297,10 +297,12 @@ TEST(E2eEngine, ASecondSignalExitsAtOnce) {
   testing::TestDatabase db("e2e_second_signal");
   ConfigFile config(spec_for(db, sim, options, {"earnings"}));
   ASSERT_EQ(run_partnersync(config, {"--migrate"}).exit_code, 0);
-  // A commit that takes 30 s on the server: the first SIGINT waits for it.
+  // A commit that takes 30 s on the server and ignores the shutdown's cancel request (it traps
+  // query_canceled and sleeps again): the first SIGINT waits for it.
   execute(db.url(), R"sql(
     CREATE FUNCTION public.slow() RETURNS trigger LANGUAGE plpgsql AS $$
-    BEGIN PERFORM pg_sleep(30); RETURN NULL; END $$;
+    BEGIN PERFORM pg_sleep(30); RETURN NULL;
+    EXCEPTION WHEN query_canceled THEN PERFORM pg_sleep(30); RETURN NULL; END $$;
     CREATE TRIGGER slow BEFORE INSERT ON livechat.earnings_snapshots
       FOR EACH STATEMENT EXECUTE FUNCTION public.slow();
   )sql");
