@@ -156,8 +156,7 @@ WriteCounts upsert(pqxx::dbtransaction& tx, const TableLayout& layout, std::int6
   const bool keys = !layout.changed_key.empty();
   sql += " RETURNING (xmax = 0) AS inserted";
   if (keys) sql += ", " + tx.quote_name(layout.changed_key) + "::text AS changed_key";
-  sql +=
-      ") SELECT count(*) FILTER (WHERE inserted), count(*) FILTER (WHERE NOT inserted)";
+  sql += ") SELECT count(*) FILTER (WHERE inserted), count(*) FILTER (WHERE NOT inserted)";
   // Keys are upstream ids: joined by a newline, which no id holds (an id with one would only
   // be read twice).
   if (keys) sql += ", coalesce(string_agg(changed_key, E'\\n'), '')";
@@ -265,7 +264,8 @@ std::int64_t mark_removed(pqxx::dbtransaction& tx, const TableLayout& layout,
   if (staged) {
     std::string match;
     for (const auto& k : layout.key)
-      match += (match.empty() ? "" : " AND ") + ("s." + tx.quote_name(k) + " = t." + tx.quote_name(k));
+      match +=
+          (match.empty() ? "" : " AND ") + ("s." + tx.quote_name(k) + " = t." + tx.quote_name(k));
     sql += " AND NOT EXISTS (SELECT 1 FROM ps_stage s WHERE " + match + ")";
   }
   if (layout.set_scope.empty()) return tx.exec_params(sql, source).affected_rows();
@@ -296,7 +296,7 @@ WriteCounts write_rows(pqxx::dbtransaction& tx, const TableLayout& layout,
                        const Riders& riders) {
   stage(tx, layout, copy_text, riders.before_stage);
   if (layout.snapshot) {
-    const auto counts = snapshot(tx, layout, rows, source);
+    auto counts = snapshot(tx, layout, rows, source);
     if (!riders.after_merge.empty()) tx.exec(riders.after_merge);
     return counts;
   }

@@ -40,8 +40,8 @@ std::string no_rows_yet(pqxx::transaction_base& tx, const TableLayout& layout,
   const auto to = tx.quote(w.window->to) + "::date";
   const auto zone = tx.quote(w.timezone);
   const auto column = tx.quote_name(layout.window_column);
-  std::string rows = "SELECT 1 FROM " + quote_table(tx, layout.table) +
-                     " WHERE source = " + tx.quote(w.source);
+  std::string rows =
+      "SELECT 1 FROM " + quote_table(tx, layout.table) + " WHERE source = " + tx.quote(w.source);
   for (const auto& [name, value] : layout.scope)
     rows += " AND " + tx.quote_name(name) + " = " + tx.quote(value);
   rows += " AND " + column + " >= (" + from + "::timestamp AT TIME ZONE " + zone + ") AND " +

@@ -91,7 +91,7 @@ struct DaemonService::Impl : std::enable_shared_from_this<Impl> {
   std::optional<Clock::time_point> last_refresh;
   bool refreshing = false;
 
-  Impl(asio::any_io_executor ex, StorePool& s) : executor(ex), stores(s), heartbeat(ex) {}
+  Impl(const asio::any_io_executor& ex, StorePool& s) : executor(ex), stores(s), heartbeat(ex) {}
 
   Clock::duration tick() const {
     Clock::duration t = std::chrono::seconds(1);
@@ -217,7 +217,7 @@ struct DaemonService::Impl : std::enable_shared_from_this<Impl> {
   }
 };
 
-DaemonService::DaemonService(const config::Config& config, asio::any_io_executor executor,
+DaemonService::DaemonService(const config::Config& config, const asio::any_io_executor& executor,
                              StorePool& stores)
     : impl_(std::make_shared<Impl>(executor, stores)) {
   impl_->streams = configured_streams(config);

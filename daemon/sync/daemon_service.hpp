@@ -21,7 +21,7 @@ class StorePool;
 class DaemonService {
  public:
   // Binds server.listen at once (service::HttpServerError names what is wrong).
-  DaemonService(const config::Config& config, boost::asio::any_io_executor executor,
+  DaemonService(const config::Config& config, const boost::asio::any_io_executor& executor,
                 StorePool& stores);
   ~DaemonService();
   DaemonService(const DaemonService&) = delete;

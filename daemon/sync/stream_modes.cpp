@@ -16,10 +16,10 @@
 #include <exception>
 
 #include "daemon/obs/redact.hpp"
-#include "daemon/sync/field_removal.hpp"
 #include "daemon/service/metrics.hpp"
 #include "daemon/sync/cancellation.hpp"
 #include "daemon/sync/failure_policy.hpp"
+#include "daemon/sync/field_removal.hpp"
 #include "daemon/sync/progress.hpp"
 #include "daemon/sync/requester.hpp"
 #include "daemon/sync/store_pool.hpp"
@@ -30,7 +30,6 @@ namespace {
 
 namespace asio = boost::asio;
 using asio::awaitable;
-using asio::use_awaitable;
 
 // A window whose response is larger than this is halved and read again (down to one day),
 // so memory is bounded by the window, not by the account: the client stops reading at this
@@ -189,8 +188,7 @@ std::string format_wall(std::chrono::sys_seconds t) {
   const std::chrono::hh_mm_ss hms(t - day);
   char clock[16];
   std::snprintf(clock, sizeof clock, " %02d:%02d:%02d", static_cast<int>(hms.hours().count()),
-                static_cast<int>(hms.minutes().count()),
-                static_cast<int>(hms.seconds().count()));
+                static_cast<int>(hms.minutes().count()), static_cast<int>(hms.seconds().count()));
   return format_day(day) + clock;
 }
 
@@ -198,9 +196,8 @@ Params window_params(const StreamSpec& spec, DateRange w) {
   if (spec.param_format == StreamSpec::ParamFormat::datetime) {
     const std::chrono::seconds pad(spec.window_pad_seconds);
     const std::string from = format_wall(std::chrono::sys_seconds(w.from) - pad);
-    const std::string to =
-        format_wall(std::chrono::sys_seconds(w.to + std::chrono::days(1)) -
-                    std::chrono::seconds(1) + pad);
+    const std::string to = format_wall(std::chrono::sys_seconds(w.to + std::chrono::days(1)) -
+                                       std::chrono::seconds(1) + pad);
     if (!spec.range_operator.empty())
       return {{spec.from_param, spec.range_operator + from + "," + to}};
     return {{spec.from_param, from}, {spec.to_param, to}};

@@ -21,8 +21,6 @@
 namespace partnersync::sync {
 namespace {
 
-
-
 // One process syncs a source at a time (issue 10): a session advisory lock per source, held
 // for a pass. The two-key form keeps it apart from the migrator's and sync.record_window's.
 constexpr std::string_view kSourceLock =
@@ -261,7 +259,7 @@ db::WriteCounts SyncStore::commit(const db::TableLayout& layout, const std::stri
   if (w.window) record.window = db::DayRange{format_day(w.window->from), format_day(w.window->to)};
   if (w.backfill)
     record.backfill = db::DayRange{format_day(w.backfill->from), format_day(w.backfill->to)};
-  const auto counts = with_reconnect("writing a window", [&](pqxx::connection_base& c) {
+  auto counts = with_reconnect("writing a window", [&](pqxx::connection_base& c) {
     // Shutdown rolls back the window in flight at once: it cancels the statement running now
     // (PostgreSQL answers 57014, which the failure policy calls cancelled), rather than waiting
     // for a long upsert to end. libpq's cancel request goes on a connection of its own and
@@ -279,8 +277,8 @@ db::WriteCounts SyncStore::commit(const db::TableLayout& layout, const std::stri
     return db::commit_window(c, layout, copy_text, rows, record);
   });
   if (counts.direct)
-    spdlog::debug("source {} stream {} window {}..{}: first read, {} rows copied into {}",
-                  w.source, w.stream, record.window->from, record.window->to, rows, layout.table);
+    spdlog::debug("source {} stream {} window {}..{}: first read, {} rows copied into {}", w.source,
+                  w.stream, record.window->from, record.window->to, rows, layout.table);
   return counts;
 }
 
@@ -304,19 +302,19 @@ std::int64_t SyncStore::mark_not_found(const db::TableLayout& layout, const std:
     std::int64_t written = 0;
     for (const auto& k : keys) {
       if (layout.partial_update) {
-        written += tx.exec_params("UPDATE " + table + " SET " + col +
-                                      " = now() WHERE source = $1 AND " + key + " = $2 AND " +
-                                      col + " IS NULL",
-                                  source, k)
-                       .affected_rows();
+        written +=
+            tx.exec_params("UPDATE " + table + " SET " + col + " = now() WHERE source = $1 AND " +
+                               key + " = $2 AND " + col + " IS NULL",
+                           source, k)
+                .affected_rows();
       } else {
-        written += tx.exec_params("INSERT INTO " + table + " AS t (source, " + key + ", " + col +
-                                      ", raw) VALUES ($1, $2, now(), '{}') ON CONFLICT (source, " +
-                                      key + ") DO UPDATE SET " + col +
-                                      " = now(), last_changed_at = now() WHERE t." + col +
-                                      " IS NULL",
-                                  source, k)
-                       .affected_rows();
+        written +=
+            tx.exec_params("INSERT INTO " + table + " AS t (source, " + key + ", " + col +
+                               ", raw) VALUES ($1, $2, now(), '{}') ON CONFLICT (source, " + key +
+                               ") DO UPDATE SET " + col +
+                               " = now(), last_changed_at = now() WHERE t." + col + " IS NULL",
+                           source, k)
+                .affected_rows();
       }
     }
     tx.commit();
@@ -348,39 +346,42 @@ std::vector<std::string> SyncStore::keys_from(const std::string& table, const st
 std::vector<StreamStatusRow> SyncStore::status_rows() {
   // Two attempts (a connection closed while idle is reconnected once): /readyz must say
   // "database unreachable" within seconds, not after the sync's patient retries.
-  return with_reconnect("reading sync.state", [&](pqxx::connection_base& c) {
-    pqxx::read_transaction tx(c);
-    std::vector<StreamStatusRow> out;
-    for (const auto& row :
-         tx.exec("SELECT s.source, s.stream, extract(epoch FROM s.last_success_at), "
-                 "coalesce(s.last_error, ''), s.not_applicable, coalesce(r.status, ''), "
-                 "coalesce(r.rows_received, 0) FROM sync.state s LEFT JOIN LATERAL ("
-                 "SELECT status, rows_received FROM sync.runs WHERE source = s.source AND "
-                 "stream = s.stream ORDER BY run_id DESC LIMIT 1) r ON true "
-                 "ORDER BY s.source, s.stream")) {
-      StreamStatusRow r;
-      r.source = row[0].as<std::string>();
-      r.stream = row[1].as<std::string>();
-      r.last_success = parse_epoch(row[2]);
-      r.last_error = row[3].as<std::string>();
-      r.not_applicable = row[4].as<bool>();
-      r.last_status = row[5].as<std::string>();
-      r.last_rows = row[6].as<std::int64_t>();
-      out.push_back(std::move(r));
-    }
-    for (const auto& row :
-         tx.exec("SELECT source, stream, window_from::text, window_to::text FROM sync.windows "
-                 "ORDER BY source, stream, window_from")) {
-      for (auto& r : out) {
-        if (r.source == row[0].c_str() && r.stream == row[1].c_str()) {
-          r.coverage.push_back(
-              {parse_day(row[2].as<std::string>()), parse_day(row[3].as<std::string>())});
-          break;
+  return with_reconnect(
+      "reading sync.state",
+      [&](pqxx::connection_base& c) {
+        pqxx::read_transaction tx(c);
+        std::vector<StreamStatusRow> out;
+        for (const auto& row :
+             tx.exec("SELECT s.source, s.stream, extract(epoch FROM s.last_success_at), "
+                     "coalesce(s.last_error, ''), s.not_applicable, coalesce(r.status, ''), "
+                     "coalesce(r.rows_received, 0) FROM sync.state s LEFT JOIN LATERAL ("
+                     "SELECT status, rows_received FROM sync.runs WHERE source = s.source AND "
+                     "stream = s.stream ORDER BY run_id DESC LIMIT 1) r ON true "
+                     "ORDER BY s.source, s.stream")) {
+          StreamStatusRow r;
+          r.source = row[0].as<std::string>();
+          r.stream = row[1].as<std::string>();
+          r.last_success = parse_epoch(row[2]);
+          r.last_error = row[3].as<std::string>();
+          r.not_applicable = row[4].as<bool>();
+          r.last_status = row[5].as<std::string>();
+          r.last_rows = row[6].as<std::int64_t>();
+          out.push_back(std::move(r));
         }
-      }
-    }
-    return out;
-  }, 2);
+        for (const auto& row :
+             tx.exec("SELECT source, stream, window_from::text, window_to::text FROM sync.windows "
+                     "ORDER BY source, stream, window_from")) {
+          for (auto& r : out) {
+            if (r.source == row[0].c_str() && r.stream == row[1].c_str()) {
+              r.coverage.push_back(
+                  {parse_day(row[2].as<std::string>()), parse_day(row[3].as<std::string>())});
+              break;
+            }
+          }
+        }
+        return out;
+      },
+      2);
 }
 
 bool SyncStore::try_lock_source(const std::string& source) {

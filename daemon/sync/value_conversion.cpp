@@ -93,7 +93,8 @@ Conversion detail::integral_decimal(std::string_view text, ValueType type, Scrat
       return d.frac_digits[u - d.int_digits.size()];
     return '0';
   };
-  const long long total = static_cast<long long>(d.int_digits.size() + d.frac_digits.size());
+  const long long total =
+      static_cast<long long>(d.int_digits.size()) + static_cast<long long>(d.frac_digits.size());
   for (long long i = std::max(0LL, point); i < total; ++i)
     if (digit(i) != '0') return invalid(Problem::wrong_type);  // a fraction
   long long first = 0;                                         // the first non-zero digit
