@@ -4,8 +4,6 @@
 
 namespace partnersync::connectors::liveagent {
 
-using model::ValueType;
-
 model::StreamSpec license_addons_stream() {
   model::StreamSpec s;
   s.name = "license_addons";
@@ -19,17 +17,7 @@ model::StreamSpec license_addons_stream() {
   s.table = "liveagent.license_addons";
   // The add-on's own license_code (one per purchase) beside the license it was requested for.
   s.key = {"source", "license_code", "addon_id", "addon_license_code"};
-  s.columns = {
-      parent_key_column("license_code"),
-      json_column("addon_id", ValueType::text, "id"),
-      json_column("addon_license_code", ValueType::text, "license_code"),
-      json_column("name", ValueType::text, "name"),
-      json_column("description", ValueType::text, "description"),
-      json_column("price", ValueType::numeric, "price"),
-      json_column("valid_from_at", ValueType::timestamp, "valid_from"),
-      json_column("valid_to_at", ValueType::timestamp, "valid_to"),
-      json_column("status", ValueType::text, "status"),
-  };
+  s.columns = addon_columns("license_code", "addon_license_code");
   return s;
 }
 

@@ -66,6 +66,12 @@ inline model::ColumnSpec parent_key_column(std::string name) {
 // served, so a non-integer is kept. Defined in account_attributes.cpp.
 std::vector<model::ColumnSpec> max_agents_columns();
 
+// An add-on as accounts and licenses list it (003 "Get account addons", "Get license addons"):
+// the parent's key column, then the add-on's fields; its own license_code (one per purchase)
+// lands in `license_code_column`. Defined in account_addons.cpp.
+std::vector<model::ColumnSpec> addon_columns(std::string parent_key,
+                                             std::string license_code_column);
+
 // {"response": {"<list_key>": [...]}}, or {"response": {...}} when list_key is empty.
 inline model::EndpointSpec liveagent_endpoint(std::string path, std::string list_key) {
   model::EndpointSpec e;
