@@ -13,17 +13,26 @@ void not_json(std::string_view what, std::string_view token) {
   throw BodyError("invalid JSON: " + std::string(what) + " " + describe(shown));
 }
 
-void skip(sj::value value, Taint& taint) {
+namespace {
+[[noreturn]] void too_deep() {
+  throw BodyError("invalid JSON: objects and arrays nested deeper than " +
+                  std::to_string(kMaxDepth) + " levels");
+}
+}  // namespace
+
+void skip(sj::value value, Taint& taint, int depth) {
   switch (value.type()) {
     case sj::json_type::object:
+      if (depth >= kMaxDepth) too_deep();
       for (auto field : value.get_object()) {
         // unescaped_key() checks the escapes of a key that has any.
         if (key_has_escapes(field.key().raw())) (void)std::string_view(field.unescaped_key());
-        skip(field.value(), taint);
+        skip(field.value(), taint, depth + 1);
       }
       break;
     case sj::json_type::array:
-      for (auto element : value.get_array()) skip(element.value(), taint);
+      if (depth >= kMaxDepth) too_deep();
+      for (auto element : value.get_array()) skip(element.value(), taint, depth + 1);
       break;
     case sj::json_type::string: {
       const std::string_view token = value.raw_json_token();

@@ -29,8 +29,14 @@ inline std::string_view trim(std::string_view s) {
 // Throws BodyError for `token`, which is not JSON.
 [[noreturn]] void not_json(std::string_view what, std::string_view token);
 
-// Consumes `value`, checking every token in it. Throws BodyError on text that is not JSON.
-void skip(sj::value value, Taint& taint);
+// Objects and arrays nested deeper than this inside one value are refused (a BodyError)
+// before skip's recursion could exhaust the stack: On Demand does not limit depth itself, and
+// simdjson's DOM parser stops at 1024 levels too.
+inline constexpr int kMaxDepth = 1000;
+
+// Consumes `value`, checking every token in it. Throws BodyError on text that is not JSON and
+// on nesting deeper than kMaxDepth; `depth` is the value's own.
+void skip(sj::value value, Taint& taint, int depth = 0);
 
 // Whether the key at `raw` (just after its opening quote) has escapes: it must then be
 // matched unescaped.

@@ -5,10 +5,13 @@
 
 #include <sstream>
 
+#include "daemon/sync/json_reader.hpp"
 #include "daemon/sync/record_parser.hpp"
 
 namespace partnersync::sync {
 namespace {
+
+constexpr std::size_t json_depth_limit() { return json::kMaxDepth; }
 
 StreamSpec spec() {
   StreamSpec s;
@@ -90,6 +93,28 @@ TEST(RecordParserValidation, ValidJsonInUnknownFieldsStillLandsInRaw) {
   EXPECT_EQ(outcome.rows, 3u);
   EXPECT_TRUE(outcome.rejected.empty());
   EXPECT_NE(rows_of(out)[1].back().find(R"("z":-0.5e-3)"), std::string::npos);
+}
+
+// simdjson On Demand sets no depth limit: without one, a million nested arrays would recurse a
+// million times and overflow the stack (issue 15, hostile values).
+TEST(RecordParserValidation, NestingDeeperThanTheLimitIsABodyErrorNotACrash) {
+  for (const std::size_t depth : {std::size_t{1'000'000}, std::size_t{json_depth_limit() + 1}}) {
+    std::string out;
+    const std::string deep = std::string(depth, '[') + std::string(depth, ']');
+    try {
+      parse(around(R"({"id":"b","x":)" + deep + "}"), out);
+      ADD_FAILURE() << depth << " levels were accepted";
+    } catch (const BodyError& e) {
+      EXPECT_NE(std::string(e.what()).find("nested deeper than"), std::string::npos) << e.what();
+    }
+    EXPECT_TRUE(out.empty());
+  }
+  // At the limit the record lands, its raw as served.
+  std::string out;
+  const std::size_t depth = json_depth_limit();
+  const std::string deep = std::string(depth, '[') + std::string(depth, ']');
+  EXPECT_EQ(parse(around(R"({"id":"b","x":)" + deep + "}"), out).rows, 3u);
+  EXPECT_NE(out.find(deep), std::string::npos);
 }
 
 TEST(RecordParserValidation, NulInARecordRejectsItAndTheRestLands) {
