@@ -271,7 +271,26 @@ awaitable<RunStatus> SourceRunner::run_stream(
       co_await read_children(context_, run, parents);
     } else if (spec.mode == SyncMode::per_parent) {
       const auto it = keys.find(spec.parent);
-      if (it != keys.end()) co_await read_children(context_, run, it->second);
+      if (it != keys.end()) {
+        // The parents this pass read, and those an earlier run left unread: recorded before
+        // their children are read, cleared batch by batch (sync.pending_children).
+        auto read_pending = [=](SyncStore& s) { return s.pending_children(source, stream); };
+        const auto pending = co_await stores_.run(std::move(read_pending));
+        std::vector<std::string> parents = it->second;
+        const std::set<std::string> read(parents.begin(), parents.end());
+        for (const auto& k : pending)
+          if (!read.count(k)) parents.push_back(k);
+        if (parents.size() > it->second.size())
+          spdlog::info("source {} stream {}: {} parent(s) an earlier run left unread are read too",
+                       source, stream, parents.size() - it->second.size());
+        auto record = [=](SyncStore& s) {
+          s.add_pending_children(source, stream, parents);
+          return 0;
+        };
+        co_await stores_.run(std::move(record));
+        run.pending_tracked = true;
+        co_await read_children(context_, run, parents);
+      }
     } else {
       co_await read_whole(context_, run);
     }

@@ -465,6 +465,16 @@ awaitable<void> read_children(SourceContext& ctx, StreamRun& run,
     }
     const std::optional<DateRange> none;
     co_await commit(ctx, run, std::move(batch), none, none, set ? &set_layout : nullptr);
+    if (run.pending_tracked) {
+      std::vector<std::string> done(parents.begin() + static_cast<std::ptrdiff_t>(start),
+                                    parents.begin() + static_cast<std::ptrdiff_t>(end));
+      auto clear = [source = ctx.source.name, stream = run.spec.name,
+                    done = std::move(done)](SyncStore& s) {
+        s.clear_pending_children(source, stream, done);
+        return 0;
+      };
+      co_await ctx.stores.run(std::move(clear));
+    }
     if (!run.spec.not_found_column.empty() && !missing.empty()) {
       const db::TableLayout& layout = run.layout;
       const std::string column = run.spec.not_found_column, source = ctx.source.name;

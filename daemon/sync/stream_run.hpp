@@ -38,6 +38,9 @@ struct StreamRun {
   int learned_days = 0;           // window size after adaptive splitting
   std::vector<std::string> keys;  // parent keys synced, for child streams
   std::string collect;            // the column whose values are collected
+  // The parents read by read_children are in sync.pending_children: each committed batch of
+  // them is cleared there.
+  bool pending_tracked = false;
   std::string first_invalid;      // the first invalid value met, logged once at the run's end
 
   explicit StreamRun(const StreamSpec& s) : spec(s), parser(s) {

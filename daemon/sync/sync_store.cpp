@@ -343,6 +343,67 @@ std::vector<std::string> SyncStore::keys_from(const std::string& table, const st
   });
 }
 
+namespace {
+
+// A PostgreSQL text[] literal: every element double-quoted, '"' and '\\' escaped.
+std::string text_array(const std::vector<std::string>& items) {
+  std::string out = "{";
+  for (const auto& item : items) {
+    if (out.size() > 1) out += ',';
+    out += '"';
+    for (const char c : item) {
+      if (c == '"' || c == '\\') out += '\\';
+      out += c;
+    }
+    out += '"';
+  }
+  out += '}';
+  return out;
+}
+
+}  // namespace
+
+std::vector<std::string> SyncStore::pending_children(const std::string& source,
+                                                     const std::string& stream) {
+  return with_reconnect("reading sync.pending_children", [&](pqxx::connection_base& c) {
+    pqxx::read_transaction tx(c);
+    std::vector<std::string> out;
+    for (const auto& row : tx.exec_params("SELECT parent_key FROM sync.pending_children WHERE "
+                                          "source = $1 AND stream = $2 ORDER BY parent_key",
+                                          source, stream))
+      out.push_back(row[0].as<std::string>());
+    return out;
+  });
+}
+
+void SyncStore::add_pending_children(const std::string& source, const std::string& stream,
+                                     const std::vector<std::string>& keys) {
+  if (keys.empty()) return;
+  with_reconnect("writing sync.pending_children", [&](pqxx::connection_base& c) {
+    pqxx::work tx(c);
+    tx.exec_params(
+        "INSERT INTO sync.pending_children (source, stream, parent_key) SELECT $1, $2, k FROM "
+        "unnest($3::text[]) AS k ON CONFLICT DO NOTHING",
+        source, stream, text_array(keys));
+    tx.commit();
+    return 0;
+  });
+}
+
+void SyncStore::clear_pending_children(const std::string& source, const std::string& stream,
+                                       const std::vector<std::string>& keys) {
+  if (keys.empty()) return;
+  with_reconnect("clearing sync.pending_children", [&](pqxx::connection_base& c) {
+    pqxx::work tx(c);
+    tx.exec_params(
+        "DELETE FROM sync.pending_children WHERE source = $1 AND stream = $2 AND parent_key = "
+        "ANY ($3::text[])",
+        source, stream, text_array(keys));
+    tx.commit();
+    return 0;
+  });
+}
+
 std::vector<StreamStatusRow> SyncStore::status_rows() {
   // Two attempts (a connection closed while idle is reconnected once): /readyz must say
   // "database unreachable" within seconds, not after the sync's patient retries.

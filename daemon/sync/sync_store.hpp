@@ -105,6 +105,15 @@ class SyncStore {
                                      const std::string& own_key,
                                      const std::string& not_found_column);
 
+  // sync.pending_children (issue 15): parents whose children `stream` has not committed yet.
+  std::vector<std::string> pending_children(const std::string& source, const std::string& stream);
+  // Records `keys` as pending (before their children are read), or clears them (once their
+  // children are committed). One statement each, however many keys.
+  void add_pending_children(const std::string& source, const std::string& stream,
+                            const std::vector<std::string>& keys);
+  void clear_pending_children(const std::string& source, const std::string& stream,
+                              const std::vector<std::string>& keys);
+
   // Every stream sync.state knows, for the daemon's status page and /readyz.
   std::vector<StreamStatusRow> status_rows();
 

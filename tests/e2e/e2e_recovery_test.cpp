@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 #include <signal.h>
 
+#include <algorithm>
 #include <set>
 #include <thread>
 
@@ -186,6 +187,57 @@ TEST(E2eRecovery, QuarantinedBodyLeavesItsWindowUnsyncedUntilALaterRun) {
   livechat_only.partner_program_licenses.clear();
   EXPECT_TRUE(same_rows(expected_affiliate_licenses(livechat_only, false),
                         query_rows(db.url(), kAffiliateLicensesSql)));
+}
+
+// A child request that fails leaves its parent's window synced; the next run reads the lookback
+// only, so the children must come from sync.pending_children (found by tests/soak, issue 15).
+TEST(E2eRecovery, ChildrenAFailedRunLeftUnreadAreReadByTheNextRun) {
+  const auto options = simulator_options(90);
+  sim::Simulator sim(options);
+  testing::TestDatabase db("e2e_pending_children");
+  ConfigSpec spec;
+  spec.database_url = db.url();
+  spec.base_url = sim.base_url();
+  spec.start_date = options.api.date_from;
+  spec.streams = {"solution_licenses", "solution_invoices"};
+  spec.lookback = "1d";  // the second run re-reads no old window
+  spec.retries = 1;
+  spec.concurrency = 1;
+  ConfigFile config(spec);
+  const auto ds = sim.api().snapshot();
+  std::string license;  // the oldest one with invoices
+  for (const auto& l : ds->solution_licenses) {
+    const bool has_invoices =
+        std::any_of(ds->solution_invoices.begin(), ds->solution_invoices.end(),
+                    [&](const sim::SolutionInvoice& i) { return i.license == l.license; });
+    if (has_invoices && l.creation_day() < today_days() - 10) {
+      license = l.license;
+      break;
+    }
+  }
+  ASSERT_FALSE(license.empty());
+  const std::string path = "/v2/partners/resellers/licenses/" + license + "/invoices";
+  sim::Fault down;
+  down.path = path;
+  down.count = 2;  // both attempts
+  down.status = 503;
+  sim.add_fault(down);
+
+  const auto failed = run_partnersync(config, {"--once"});
+  EXPECT_EQ(failed.exit_code, 1) << failed.errors;
+  EXPECT_EQ(query_count(db.url(), "SELECT count(*) FROM livechat.solution_invoices WHERE "
+                                  "license = '" + license + "'"),
+            0);
+  EXPECT_GE(query_count(db.url(), "SELECT count(*) FROM sync.pending_children WHERE stream = "
+                                  "'solution_invoices' AND parent_key = '" + license + "'"),
+            1);
+
+  sim.clear_requests();
+  const auto next = run_partnersync(config, {"--once"});
+  ASSERT_EQ(next.exit_code, 0) << next.errors;
+  EXPECT_EQ(requests_to(sim, path).size(), 1u);
+  EXPECT_TRUE(same_rows(expected_solution_invoices(*ds), query_rows(db.url(), kSolutionInvoicesSql)));
+  EXPECT_EQ(query_count(db.url(), "SELECT count(*) FROM sync.pending_children"), 0);
 }
 
 }  // namespace
