@@ -126,7 +126,8 @@ std::string requests_to_json(const std::vector<LoggedRequest>& requests) {
     if (out.size() > 1) out += ',';
     out += R"({"method":)" + json_string(r.method) + R"(,"target":)" +
            json_string(obs::redact(r.target)) + R"(,"path":)" + json_string(r.path) +
-           R"(,"status":)" + std::to_string(r.status) + R"(,"in_flight_at_start":)" +
+           R"(,"status":)" + std::to_string(r.status) + R"(,"fault":)" + json_string(r.fault) +
+           R"(,"in_flight_at_start":)" +
            std::to_string(r.in_flight_at_start) + R"(,"connection_id":)" +
            std::to_string(r.connection_id) + R"(,"received_us":)" +
            std::to_string(std::chrono::duration_cast<std::chrono::microseconds>(

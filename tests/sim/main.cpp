@@ -37,6 +37,9 @@ Server:
   --gzip                    Content-Encoding: gzip when the request accepts it (with
                             --prerender each body is compressed once)
   --control                 enable /__faults, /__requests, /__mutate, /__stats
+  --fault-rate P            fault a request at random with probability P (0..1; kinds in
+                            README.md, "Random faults"); --fault-seed N (default 1),
+                            --fault-stall-ms MS (stalled bodies, default 3000)
   --log-level LEVEL         trace|debug|info|warn|error (default debug: one line per request)
 
 Data (api::ApiOptions):
@@ -135,6 +138,21 @@ Cli parse_args(int argc, char** argv) {
       {"--users-per-account", u64(api.users_per_account, "--users-per-account")},
       {"--liveagent-licenses", u64(api.liveagent_licenses, "--liveagent-licenses")},
       {"--variations", u64(api.variations, "--variations")},
+      {"--fault-rate",
+       [&](std::string_view v) {
+         const std::string text(v);
+         char* end = nullptr;
+         const double rate = std::strtod(text.c_str(), &end);
+         if (text.empty() || end != text.c_str() + text.size() || !(rate >= 0 && rate <= 1))
+           usage_error("--fault-rate must be a number from 0 to 1, not '" + text + "'");
+         sim.random_faults.rate = rate;
+       }},
+      {"--fault-seed", u64(sim.random_faults.seed, "--fault-seed")},
+      {"--fault-stall-ms",
+       [&](std::string_view v) {
+         sim.random_faults.stall =
+             std::chrono::milliseconds(parse_int<std::uint32_t>("--fault-stall-ms", v));
+       }},
   };
   const std::map<std::string_view, Flag> switches = {
       {"--tls", [&] { sim.tls = true; }},

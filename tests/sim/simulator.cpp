@@ -26,6 +26,7 @@
 #include <fstream>
 #include <mutex>
 #include <optional>
+#include <random>
 #include <stdexcept>
 #include <thread>
 
@@ -149,6 +150,56 @@ std::string break_json(const std::string& body) {
   return body.substr(0, body.size() / 2);
 }
 
+const char* kind_name(Fault::Kind kind) {
+  switch (kind) {
+    case Fault::Kind::status: return "status";
+    case Fault::Kind::delay: return "delay";
+    case Fault::Kind::stall_body: return "stall_body";
+    case Fault::Kind::close_mid_body: return "close_mid_body";
+    case Fault::Kind::invalid_json: return "invalid_json";
+    case Fault::Kind::body: return "body";
+  }
+  return "?";
+}
+
+std::string fault_name(const Fault& fault) {
+  if (fault.kind == Fault::Kind::status) return "status " + std::to_string(fault.status);
+  return kind_name(fault.kind);
+}
+
+// One draw of RandomFaults: the kinds its comment lists, uniformly.
+Fault random_fault(const RandomFaults& options, std::string_view path, std::mt19937_64& random) {
+  Fault fault;
+  fault.path = std::string(path);
+  switch (std::uniform_int_distribution<int>(0, 5)(random)) {
+    case 0:
+      fault.status = 429;
+      fault.retry_after = options.retry_after;
+      break;
+    case 1: {
+      constexpr unsigned kStatuses[] = {500, 502, 503};
+      fault.status = kStatuses[std::uniform_int_distribution<int>(0, 2)(random)];
+      break;
+    }
+    case 2: fault.kind = Fault::Kind::close_mid_body; break;
+    case 3:
+      fault.kind = Fault::Kind::stall_body;
+      fault.delay = options.stall;
+      break;
+    case 4: fault.kind = Fault::Kind::invalid_json; break;
+    default:
+      if (path.starts_with("/api/")) {
+        fault.kind = Fault::Kind::body;
+        fault.body =
+            R"({"response":{"status":"ERROR","statuscode":500,"errormessage":"simulated fault",)"
+            R"("debugmessage":"random error envelope"}})";
+      } else {
+        fault.status = 400;
+      }
+  }
+  return fault;
+}
+
 std::filesystem::path make_temp_dir() {
   std::string pattern = (std::filesystem::temp_directory_path() / "partnersync-sim-XXXXXX");
   if (!::mkdtemp(pattern.data()))
@@ -159,7 +210,11 @@ std::filesystem::path make_temp_dir() {
 }  // namespace
 
 struct Simulator::Impl {
-  explicit Impl(SimOptions opts) : options(std::move(opts)), api(options.api) {}
+  explicit Impl(SimOptions opts)
+      : options(std::move(opts)),
+        api(options.api),
+        random_rate(options.random_faults.rate),
+        random(options.random_faults.seed) {}
   Impl(const Impl&) = delete;
   Impl& operator=(const Impl&) = delete;
   ~Impl() {
@@ -176,6 +231,8 @@ struct Simulator::Impl {
 
   mutable std::mutex mutex;  // guards everything down to in_flight
   std::deque<Fault> faults;
+  double random_rate = 0;  // RandomFaults::rate, changed by set_random_fault_rate
+  std::mt19937_64 random;
   std::vector<LoggedRequest> log;
   std::uint64_t log_generation = 0;  // bumped by clear_requests so stale slots are not updated
   int in_flight = 0;
@@ -243,6 +300,10 @@ struct Simulator::Impl {
       if (--it->count <= 0) faults.erase(it);
       break;
     }
+    if (!ticket.fault && random_rate > 0 &&
+        std::uniform_real_distribution<double>(0, 1)(random) < random_rate)
+      ticket.fault = random_fault(options.random_faults, api_request.path, random);
+    if (ticket.fault) log.back().fault = fault_name(*ticket.fault);
     return ticket;
   }
 
@@ -576,6 +637,11 @@ void Simulator::add_fault(Fault fault) {
   if (fault.count <= 0) return;
   std::lock_guard lock(impl_->mutex);
   impl_->faults.push_back(std::move(fault));
+}
+
+void Simulator::set_random_fault_rate(double rate) {
+  std::lock_guard lock(impl_->mutex);
+  impl_->random_rate = rate;
 }
 
 void Simulator::clear_faults() {

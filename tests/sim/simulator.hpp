@@ -39,6 +39,21 @@ struct LoggedRequest {
   std::chrono::steady_clock::time_point received;
   // When the answer's last bytes were handed to the socket; received while still answering.
   std::chrono::steady_clock::time_point answered;
+  // The fault it was answered with ("" = none): a Fault::Kind name, "status 503" for a status.
+  std::string fault;
+};
+
+// Faults drawn at random (tests/soak, issue 15): a request that no queued fault matched is
+// faulted with probability `rate`, its kind drawn uniformly from 429 with Retry-After, a 5xx
+// (500, 502 or 503), a body cut by a closed socket, a body stalled for `stall`, invalid JSON, and
+// an error envelope (LiveAgent's {"response":{"status":"ERROR"...}} with HTTP 200 under /api/,
+// a 400 with an error body elsewhere: LiveChat has no 200 error envelope). Same seed, same draws
+// for the same order of requests.
+struct RandomFaults {
+  double rate = 0;  // 0 = off
+  std::uint64_t seed = 1;
+  std::chrono::milliseconds stall{3000};
+  std::string retry_after = "1";
 };
 
 struct SimOptions {
@@ -56,6 +71,7 @@ struct SimOptions {
   api::ApiOptions api;
   // Serve /__faults, /__requests, /__mutate and /__stats to loopback peers (README.md).
   bool control = false;
+  RandomFaults random_faults;
 };
 
 class Simulator {
@@ -73,6 +89,8 @@ class Simulator {
 
   void add_fault(Fault fault);
   void clear_faults();
+  // Changes RandomFaults::rate (0 stops random faults; the draws go on from where they were).
+  void set_random_fault_rate(double rate);
   std::vector<LoggedRequest> requests() const;
   void clear_requests();      // also resets max_in_flight()
   int max_in_flight() const;  // most concurrent requests since clear_requests()

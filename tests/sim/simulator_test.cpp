@@ -20,6 +20,7 @@
 #include <filesystem>
 #include <fstream>
 #include <future>
+#include <map>
 #include <optional>
 #include <set>
 #include <thread>
@@ -204,6 +205,67 @@ TEST(Simulator, BodyFaultsCutStreamedBodiesToo) {
   Reply reply = client.get(kStreamedPath);
   EXPECT_EQ(reply.error, http::error::partial_message) << reply.error.message();
   EXPECT_GT(reply.body.size(), 0u);
+}
+
+// Random faults (issue 15, tests/soak): about `rate` of the requests, every kind, each answered
+// as logged, the same draws for the same seed, and none once the rate is 0.
+std::vector<std::string> random_fault_run(std::uint64_t seed, int requests,
+                                          std::map<std::string, int>* seen_by_client = nullptr) {
+  SimOptions options;
+  options.random_faults.rate = 0.3;
+  options.random_faults.seed = seed;
+  options.random_faults.stall = milliseconds(20);
+  Simulator sim(options);
+  const std::string expected = direct(sim, kPath).body;
+  for (int i = 0; i < requests; ++i) {
+    TestClient client(sim.port());  // a cut body ends its connection
+    Reply reply = client.get(kPath);
+    if (seen_by_client == nullptr) continue;
+    if (reply.error == http::error::partial_message) {
+      ++(*seen_by_client)["close_mid_body"];
+    } else if (reply.status == 429 && reply.headers["Retry-After"] == "1") {
+      ++(*seen_by_client)["status 429"];
+    } else if (reply.status >= 500 || reply.status == 400) {
+      ++(*seen_by_client)["status " + std::to_string(reply.status)];
+    } else if (reply.status == 200 && !parses_as_json(reply.body)) {
+      ++(*seen_by_client)["invalid_json"];
+    } else if (reply.status == 200 && reply.body == expected) {
+      ++(*seen_by_client)["none"];
+    } else {
+      ++(*seen_by_client)["unexpected " + std::to_string(reply.status)];
+    }
+  }
+  std::vector<std::string> faults;
+  for (const auto& r : sim.requests()) faults.push_back(r.fault);
+  sim.set_random_fault_rate(0);
+  sim.clear_requests();
+  for (int i = 0; i < 20; ++i) TestClient(sim.port()).get(kPath);
+  for (const auto& r : sim.requests()) EXPECT_EQ(r.fault, "") << "a fault after the rate was 0";
+  return faults;
+}
+
+TEST(Simulator, RandomFaultsHitTheirShareWithEveryKindAndRepeatWithTheSeed) {
+  std::map<std::string, int> seen;
+  const auto faults = random_fault_run(7, 300, &seen);
+  ASSERT_EQ(faults.size(), 300u);
+  std::map<std::string, int> logged;
+  for (const auto& f : faults) ++logged[f.empty() ? "none" : f];
+  // Stalled bodies arrive whole (late): the client counts them as unfaulted answers.
+  std::map<std::string, int> want = logged;
+  want["none"] += want["stall_body"];
+  want.erase("stall_body");
+  int statuses_5xx = 0;
+  for (const auto& [name, n] : logged)
+    if (name.rfind("status 5", 0) == 0) statuses_5xx += n;
+  EXPECT_EQ(seen, want);
+  EXPECT_GT(logged["none"], 300 * 0.6);
+  EXPECT_LT(logged["none"], 300 * 0.8);
+  for (const char* kind : {"status 429", "close_mid_body", "stall_body", "invalid_json",
+                           "status 400"})
+    EXPECT_GT(logged[kind], 0) << kind;
+  EXPECT_GT(statuses_5xx, 0);
+  EXPECT_EQ(random_fault_run(7, 300), faults) << "the same seed draws the same faults";
+  EXPECT_NE(random_fault_run(8, 300), faults);
 }
 
 std::string gunzip(const std::string& data) {
