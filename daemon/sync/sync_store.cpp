@@ -22,11 +22,18 @@ namespace partnersync::sync {
 namespace {
 
 // One process syncs a source at a time (issue 10): a session advisory lock per source, held
-// for a pass. The two-key form keeps it apart from the migrator's and sync.record_window's.
+// for a pass of a one-shot run and for as long as a daemon owns the source (issue 15). The
+// two-key form keeps it apart from the migrator's and sync.record_window's.
 constexpr std::string_view kSourceLock =
     "SELECT pg_try_advisory_lock(hashtext('partnersync.source'), hashtext($1))";
 constexpr std::string_view kSourceUnlock =
     "SELECT pg_advisory_unlock(hashtext('partnersync.source'), hashtext($1))";
+// Whether this session holds it: a two-key advisory lock shows in pg_locks as classid = key 1,
+// objid = key 2, objsubid = 2 (the int4 keys cast to oid as the server stores them).
+constexpr std::string_view kSourceLockHeld =
+    "SELECT EXISTS (SELECT 1 FROM pg_locks WHERE locktype = 'advisory' AND granted "
+    "AND pid = pg_backend_pid() AND classid = hashtext('partnersync.source')::oid "
+    "AND objid = hashtext($1)::oid AND objsubid = 2)";
 
 // sync.windows and sync.backfill_progress hold PostgreSQL dates, which always parse.
 Day parse_day(const std::string& text) { return calendar::parse_date(text).value(); }
@@ -389,6 +396,18 @@ bool SyncStore::try_lock_source(const std::string& source) {
     pqxx::nontransaction tx(c);
     return tx.exec_params1(std::string(kSourceLock), source)[0].as<bool>();
   });
+}
+
+bool SyncStore::holds_source_lock(const std::string& source) {
+  // No reconnect: a new session holds no lock, and a lost connection lost the lock.
+  if (!connection_->c || !connection_->c->is_open()) return false;
+  try {
+    pqxx::nontransaction tx(*connection_->c);
+    return tx.exec_params1(std::string(kSourceLockHeld), source)[0].as<bool>();
+  } catch (const pqxx::broken_connection&) {
+    connection_->c.reset();
+    return false;
+  }
 }
 
 void SyncStore::unlock_source(const std::string& source) {

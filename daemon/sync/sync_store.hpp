@@ -110,8 +110,12 @@ class SyncStore {
 
   // The per-source lock of a pass (a session advisory lock on this store's connection): false
   // when another process holds it.
+  // (Reentrant: each success must be matched by one unlock.)
   bool try_lock_source(const std::string& source);
   void unlock_source(const std::string& source);
+  // Whether this store's current session holds the source's lock; false when the connection
+  // is gone (the lock went with it; nothing reconnects here).
+  bool holds_source_lock(const std::string& source);
 
   // Retries wait on this token: a stop request ends them with SyncError(cancelled).
   void set_stop_token(std::stop_token stop) { stop_ = std::move(stop); }
