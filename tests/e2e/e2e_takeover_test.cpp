@@ -4,7 +4,9 @@
 #include <gtest/gtest.h>
 #include <signal.h>
 
+#include <pqxx/pqxx>
 #include <sstream>
+#include <thread>
 
 #include "tests/e2e/e2e_support.hpp"
 
@@ -146,6 +148,72 @@ TEST(E2eTakeover, AStoppedOwnerHandsTheSourceOver) {
   second.signal(SIGTERM);
   EXPECT_EQ(second.wait(std::chrono::seconds(15)), 0) << second.errors();
   EXPECT_EQ(overlapping_runs(db.url()), 0);
+}
+
+// The lock's connection is cut (pg_terminate_backend) and another session takes the lock: the
+// daemon notices before its next stream, syncs nothing while it lacks the lock, says so, and
+// syncs again once it holds the lock again.
+TEST(E2eTakeover, ADaemonWhoseLockConnectionEndsStopsSyncingUntilItHoldsTheLockAgain) {
+  const auto options = simulator_options(10);
+  sim::Simulator sim(options);
+  testing::TestDatabase db("e2e_lock_lost");
+  ConfigSpec spec;
+  spec.database_url = db.url();
+  spec.base_url = sim.base_url();
+  spec.start_date = options.api.date_from;
+  spec.streams = {"earnings", "withdrawals"};
+  spec.interval = std::to_string(kIntervalSeconds) + "s";
+  ConfigFile config(spec);
+  ASSERT_EQ(run_partnersync(config, {"--migrate"}).exit_code, 0);
+  Process daemon({"--config", config.path().string()});
+  ASSERT_TRUE(eventually([&] { return synced_runs(daemon.errors(), "withdrawals") >= 1; },
+                         std::chrono::seconds(20)))
+      << daemon.errors();
+
+  // Right after a pass: cut the lock's backend and take the lock from this test's session.
+  pqxx::connection thief(db.url());
+  pqxx::nontransaction tx(thief);
+  const std::string lock_key =
+      "classid = hashtext('partnersync.source')::oid AND objid = hashtext('acme')::oid AND "
+      "objsubid = 2";
+  const auto holder =
+      tx.exec("SELECT pid FROM pg_locks WHERE locktype = 'advisory' AND " + lock_key);
+  ASSERT_EQ(holder.size(), 1u) << "the owner holds the source's lock between passes";
+  tx.exec("SELECT pg_terminate_backend(" + std::string(holder[0][0].c_str()) + ")");
+  bool taken = false;
+  for (int i = 0; i < 200 && !taken; ++i) {
+    taken = tx.exec1("SELECT pg_try_advisory_lock(hashtext('partnersync.source'), "
+                     "hashtext('acme'))")[0]
+                .as<bool>();
+    if (!taken) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  ASSERT_TRUE(taken) << "the daemon took the lock back at once";
+  ASSERT_TRUE(eventually(
+      [&] {
+        return daemon.errors().find("the source lock went with its database connection") !=
+               std::string::npos;
+      },
+      std::chrono::seconds(3 * kIntervalSeconds)))
+      << daemon.errors();
+  const auto runs = query_count(db.url(), "SELECT count(*) FROM sync.runs");
+  EXPECT_TRUE(eventually([&] { return daemon.errors().find(kStandby) != std::string::npos; },
+                         std::chrono::seconds(5)))
+      << daemon.errors();
+  // Two intervals without the lock: no run starts.
+  std::this_thread::sleep_for(std::chrono::seconds(2 * kIntervalSeconds));
+  EXPECT_EQ(query_count(db.url(), "SELECT count(*) FROM sync.runs"), runs)
+      << "the daemon synced without the source's lock";
+  EXPECT_TRUE(daemon.running());
+
+  // The lock is free again: the daemon takes it and syncs.
+  tx.exec("SELECT pg_advisory_unlock(hashtext('partnersync.source'), hashtext('acme'))");
+  const int synced = synced_runs(daemon.errors(), "withdrawals");
+  EXPECT_TRUE(eventually([&] { return synced_runs(daemon.errors(), "withdrawals") > synced; },
+                         std::chrono::seconds(4 * kIntervalSeconds)))
+      << daemon.errors();
+  EXPECT_NE(daemon.errors().find(kTakeover), std::string::npos) << daemon.errors();
+  daemon.signal(SIGTERM);
+  EXPECT_EQ(daemon.wait(std::chrono::seconds(15)), 0) << daemon.errors();
 }
 
 }  // namespace
