@@ -142,7 +142,8 @@ awaitable<bool> SourceRunner::own_source(Cancellation& drain, std::chrono::secon
   while (!owned_) {
     // Held already (a lock the previous generation kept) counts: taking it again would stack.
     auto take = [source](SyncStore& s) {
-      return s.holds_source_lock(source) || s.try_lock_source(source);
+      return s.holds_source_lock(source, SourceLock::owner) ||
+             s.try_lock_source(source, SourceLock::owner);
     };
     bool taken = false;
     std::string error;
@@ -184,7 +185,7 @@ awaitable<bool> SourceRunner::own_source(Cancellation& drain, std::chrono::secon
 awaitable<bool> SourceRunner::still_own_source() {
   if (!owned_) co_return false;
   const std::string source = source_.name;
-  auto check = [source](SyncStore& s) { return s.holds_source_lock(source); };
+  auto check = [source](SyncStore& s) { return s.holds_source_lock(source, SourceLock::owner); };
   bool held = false;
   try {
     held = co_await stores_.run_on_lock_store(std::move(check));
@@ -205,8 +206,14 @@ awaitable<bool> SourceRunner::still_own_source() {
 awaitable<void> SourceRunner::disown_source() {
   if (!owned_) co_return;
   owned_ = false;
+  const std::string source = source_.name;
+  auto release = [source](SyncStore& s) {
+    s.unlock_source(source, SourceLock::owner);
+    return 0;
+  };
+  stores_.lock_released();
   try {
-    co_await unlock_source();
+    co_await stores_.run_on_lock_store(std::move(release));
   } catch (const std::exception& e) {
     // The lock went with its connection.
     spdlog::debug("source {}: releasing the source lock: {}", source_.name, e.what());
@@ -228,16 +235,16 @@ awaitable<void> SourceRunner::close_orphaned_runs() {
 
 awaitable<PassOutcome> SourceRunner::pass(const std::set<std::string>& due) {
   std::exception_ptr error;
-  // Daemon mode owns the lock across passes (own_source); one-shot modes hold it for this one.
+  // Every pass holds the pass lock; daemon mode also owns the source (own_source), checked
+  // before each stream.
   const bool owner = request_.mode == RunMode::daemon;
   bool locked = false;
   bool lost = false;
   bool ok = true;
   try {
-    if (!owner) {
-      locked = co_await lock_source();
-      if (!locked) co_return PassOutcome::cancelled;
-    }
+    // A one-shot run's pass may be in flight (it holds no ownership): wait for it.
+    locked = co_await lock_source();
+    if (!locked) co_return PassOutcome::cancelled;
     co_await close_orphaned_runs();
     std::map<std::string, std::vector<std::string>> keys_by_parent;
     for (const auto& spec : stream_specs(source_.kind)) {

@@ -36,13 +36,14 @@ class SourceRunner {
                service::Metrics* metrics = nullptr);
 
   // One pass over the selected streams that are `due` (and the children of those that ran).
-  // One-shot modes take the source's lock for the pass (waiting while another process holds
-  // it); daemon mode runs a pass only while it owns the source (own_source) and checks the
-  // lock before each stream.
+  // Every pass takes the source's pass lock (waiting while another process's pass holds it);
+  // daemon mode runs a pass only while it owns the source (own_source) and checks that before
+  // each stream.
   boost::asio::awaitable<PassOutcome> pass(const std::set<std::string>& due);
 
-  // Daemon mode: the source's lock is held across passes, so of several instances on one
-  // database one syncs the source and the others stand by. Returns once this instance holds
+  // Daemon mode: the source's owner lock is held across passes, so of several instances on
+  // one database one syncs the source and the others stand by (one-shot runs take no owner
+  // lock: they wait only for the pass in flight). Returns once this instance holds
   // the lock (polling every `poll` while another one does), false when `cancel` or `drain`
   // ends the wait. A database error is logged and asked again after `poll`.
   // `on_standby` runs when it starts standing by.

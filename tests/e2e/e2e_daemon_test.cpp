@@ -105,7 +105,7 @@ TEST(E2eDaemon, HoldsNoDatabaseConnectionWhileSleepingUntilTheNextRun) {
       "pid <> pg_backend_pid()";
   const std::string lock_holder =
       " AND EXISTS (SELECT 1 FROM pg_locks l WHERE l.pid = a.pid AND l.locktype = 'advisory' "
-      "AND l.classid = hashtext('partnersync.source')::oid)";
+      "AND l.classid = hashtext('partnersync.owner')::oid)";
   std::int64_t backends = -1;
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
   while (backends != 1 && std::chrono::steady_clock::now() < deadline) {

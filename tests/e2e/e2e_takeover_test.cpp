@@ -150,6 +150,32 @@ TEST(E2eTakeover, AStoppedOwnerHandsTheSourceOver) {
   EXPECT_EQ(overlapping_runs(db.url()), 0);
 }
 
+// Ownership is between daemons: a one-shot run beside the owner waits only for its pass.
+TEST(E2eTakeover, AOneShotRunBesideTheOwningDaemonCompletes) {
+  const auto options = simulator_options(10);
+  sim::Simulator sim(options);
+  testing::TestDatabase db("e2e_once_beside");
+  ConfigSpec spec;
+  spec.database_url = db.url();
+  spec.base_url = sim.base_url();
+  spec.start_date = options.api.date_from;
+  spec.streams = {"earnings"};
+  spec.interval = "1h";
+  ConfigFile config(spec);
+  ASSERT_EQ(run_partnersync(config, {"--migrate"}).exit_code, 0);
+  Process daemon({"--config", config.path().string()});
+  ASSERT_TRUE(eventually([&] { return synced_runs(daemon.errors(), "earnings") == 1; },
+                         std::chrono::seconds(20)))
+      << daemon.errors();
+  const auto once = run_partnersync(config, {"--once"});
+  EXPECT_EQ(once.exit_code, 0) << once.errors;
+  EXPECT_LT(once.took, std::chrono::seconds(20));
+  EXPECT_EQ(query_count(db.url(), "SELECT count(*) FROM sync.runs WHERE status = 'succeeded'"),
+            2);
+  daemon.signal(SIGTERM);
+  EXPECT_EQ(daemon.wait(std::chrono::seconds(15)), 0) << daemon.errors();
+}
+
 // The lock's connection is cut (pg_terminate_backend) and another session takes the lock: the
 // daemon notices before its next stream, syncs nothing while it lacks the lock, says so, and
 // syncs again once it holds the lock again.
@@ -174,7 +200,7 @@ TEST(E2eTakeover, ADaemonWhoseLockConnectionEndsStopsSyncingUntilItHoldsTheLockA
   pqxx::connection thief(db.url());
   pqxx::nontransaction tx(thief);
   const std::string lock_key =
-      "classid = hashtext('partnersync.source')::oid AND objid = hashtext('acme')::oid AND "
+      "classid = hashtext('partnersync.owner')::oid AND objid = hashtext('acme')::oid AND "
       "objsubid = 2";
   const auto holder =
       tx.exec("SELECT pid FROM pg_locks WHERE locktype = 'advisory' AND " + lock_key);
@@ -182,7 +208,7 @@ TEST(E2eTakeover, ADaemonWhoseLockConnectionEndsStopsSyncingUntilItHoldsTheLockA
   tx.exec("SELECT pg_terminate_backend(" + std::string(holder[0][0].c_str()) + ")");
   bool taken = false;
   for (int i = 0; i < 200 && !taken; ++i) {
-    taken = tx.exec1("SELECT pg_try_advisory_lock(hashtext('partnersync.source'), "
+    taken = tx.exec1("SELECT pg_try_advisory_lock(hashtext('partnersync.owner'), "
                      "hashtext('acme'))")[0]
                 .as<bool>();
     if (!taken) std::this_thread::sleep_for(std::chrono::milliseconds(10));
@@ -206,7 +232,7 @@ TEST(E2eTakeover, ADaemonWhoseLockConnectionEndsStopsSyncingUntilItHoldsTheLockA
   EXPECT_TRUE(daemon.running());
 
   // The lock is free again: the daemon takes it and syncs.
-  tx.exec("SELECT pg_advisory_unlock(hashtext('partnersync.source'), hashtext('acme'))");
+  tx.exec("SELECT pg_advisory_unlock(hashtext('partnersync.owner'), hashtext('acme'))");
   const int synced = synced_runs(daemon.errors(), "withdrawals");
   EXPECT_TRUE(eventually([&] { return synced_runs(daemon.errors(), "withdrawals") > synced; },
                          std::chrono::seconds(4 * kIntervalSeconds)))
