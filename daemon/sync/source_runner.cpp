@@ -158,8 +158,9 @@ awaitable<bool> SourceRunner::own_source(Cancellation& drain, std::chrono::secon
       owned_ = true;
       stores_.lock_taken();
       if (standby_) {
-        spdlog::info("source {}: the instance that owned this source is gone; this one syncs it now",
-                     source);
+        spdlog::info(
+            "source {}: the instance that owned this source is gone; this one syncs it now",
+            source);
       } else {
         spdlog::debug("source {}: this instance owns the source", source);
       }
@@ -167,8 +168,8 @@ awaitable<bool> SourceRunner::own_source(Cancellation& drain, std::chrono::secon
       break;
     }
     if (!error.empty()) {
-      spdlog::warn("source {}: cannot take the source lock: {}; asking again in {}s", source,
-                   error, poll.count());
+      spdlog::warn("source {}: cannot take the source lock: {}; asking again in {}s", source, error,
+                   poll.count());
     } else if (!standby_) {
       spdlog::warn(
           "source {}: another partnersync instance owns this source; standing by, asking again "

@@ -86,8 +86,8 @@ class SourceRunner {
   Cancellation cancel_;
   SourceContext context_;
   bool told_locked_ = false;
-  bool owned_ = false;     // daemon mode: this instance holds the source's lock
-  bool standby_ = false;   // daemon mode: said that another instance owns the source
+  bool owned_ = false;    // daemon mode: this instance holds the source's lock
+  bool standby_ = false;  // daemon mode: said that another instance owns the source
   // Runs this process started whose end could not be recorded (the database went away): they
   // are closed as failed once it is back, so no run stays 'running'.
   std::vector<std::int64_t> orphaned_runs_;

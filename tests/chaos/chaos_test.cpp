@@ -135,11 +135,11 @@ std::int64_t licenses_missing_from_covered_days(const std::string& url, const si
              (lc ? l.client_email() : std::string("NULL")) + "|" + l.creation_timestamp()];
     }
   }
-  const auto got = counted(query_rows(
-      url,
-      "SELECT program, coalesce(client_email, 'NULL'), "
-      "to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS') "
-      "FROM livechat.affiliate_licenses"));
+  const auto got =
+      counted(query_rows(url,
+                         "SELECT program, coalesce(client_email, 'NULL'), "
+                         "to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS') "
+                         "FROM livechat.affiliate_licenses"));
   std::int64_t missing = 0;
   for (const auto& [key, n] : want) {
     const auto it = got.find(key);
@@ -208,8 +208,8 @@ TEST(Chaos, RandomKillsLoseAndDuplicateNothing) {
         if (range.first == first && range.second == last) ++range.first;
       }
       last_range = range;
-      args.insert(args.end(), {"--backfill", "--from", day_text(range.first), "--to",
-                               day_text(range.second)});
+      args.insert(args.end(),
+                  {"--backfill", "--from", day_text(range.first), "--to", day_text(range.second)});
       detail = day_text(range.first) + ".." + day_text(range.second) + " ";
     } else if (mode == Mode::once) {
       args.push_back("--once");
@@ -254,12 +254,13 @@ TEST(Chaos, RandomKillsLoseAndDuplicateNothing) {
         db.url(), "SELECT count(*) FROM sync.windows WHERE synced_at >= '" + round_start + "'");
     const auto covered_days = query_count(db.url(), kCoveredDaysSql);
     const auto missing = licenses_missing_from_covered_days(db.url(), *base);
-    std::printf("round %3d: seed %llu, %-10s %sat %5lld ms: %s; %lld interval(s) committed to, %lld days covered, %lld "
-                "license(s) of covered days missing\n",
-                round, static_cast<unsigned long long>(seed), mode_name(mode), detail.c_str(),
-                static_cast<long long>(moment.count()), outcome.c_str(),
-                static_cast<long long>(touched), static_cast<long long>(covered_days),
-                static_cast<long long>(missing));
+    std::printf(
+        "round %3d: seed %llu, %-10s %sat %5lld ms: %s; %lld interval(s) committed to, %lld days "
+        "covered, %lld "
+        "license(s) of covered days missing\n",
+        round, static_cast<unsigned long long>(seed), mode_name(mode), detail.c_str(),
+        static_cast<long long>(moment.count()), outcome.c_str(), static_cast<long long>(touched),
+        static_cast<long long>(covered_days), static_cast<long long>(missing));
     std::fflush(stdout);
     EXPECT_EQ(missing, 0) << "sync.windows claims days whose licenses are missing";
     if (outcome.rfind("killed", 0) != 0 && outcome.rfind("finished first, exit 0", 0) != 0)
@@ -307,18 +308,16 @@ TEST(Chaos, RandomKillsLoseAndDuplicateNothing) {
           query_rows(url, kPerformanceSql), tally);
   compare("history_monthly", expected_history(*ds), query_rows(url, kHistorySql), tally);
   // Snapshot tables keep one row per change: the newest snapshot is what upstream says now.
-  compare("earnings_snapshots (newest)", expected_earnings(*ds, false),
-          query_rows(url, std::string(kEarningsSql) +
-                              " WHERE taken_at = (SELECT max(taken_at) FROM "
-                              "livechat.earnings_snapshots)"),
-          tally);
+  compare(
+      "earnings_snapshots (newest)", expected_earnings(*ds, false),
+      query_rows(url, std::string(kEarningsSql) + " WHERE taken_at = (SELECT max(taken_at) FROM "
+                                                  "livechat.earnings_snapshots)"),
+      tally);
   compare("license_stats_snapshots (newest)", expected_stats(*ds),
-          query_rows(url, std::string(kStatsSql) +
-                              " WHERE taken_at = (SELECT max(taken_at) FROM "
-                              "livechat.license_stats_snapshots)"),
+          query_rows(url, std::string(kStatsSql) + " WHERE taken_at = (SELECT max(taken_at) FROM "
+                                                   "livechat.license_stats_snapshots)"),
           tally);
-  compare("withdrawals", expected_withdrawals(*ds, false), query_rows(url, kWithdrawalsSql),
-          tally);
+  compare("withdrawals", expected_withdrawals(*ds, false), query_rows(url, kWithdrawalsSql), tally);
   compare("campaigns", expected_campaigns(*ds), query_rows(url, kCampaignsSql), tally);
   compare("leads", expected_leads(*ds), query_rows(url, kLeadsSql), tally);
   compare("solution_licenses", expected_solution_licenses(*ds),
@@ -346,16 +345,17 @@ TEST(Chaos, RandomKillsLoseAndDuplicateNothing) {
   const auto interrupted =
       query_count(url, "SELECT count(*) FROM sync.runs WHERE error LIKE 'interrupted:%'");
 
-  std::printf("chaos: seed %llu: %d rounds, %d kills", static_cast<unsigned long long>(seed),
-              round, kills);
+  std::printf("chaos: seed %llu: %d rounds, %d kills", static_cast<unsigned long long>(seed), round,
+              kills);
   for (const auto& [what, n] : outcomes) std::printf(", %s %d", what.c_str(), n);
-  std::printf("\nchaos: %lld rows compared, %lld lost, %lld duplicated, %lld unexpected; %lld "
-              "runs closed as interrupted, %lld left running, %lld staging tables, %lld "
-              "licenses of covered days missing\n",
-              static_cast<long long>(tally.compared), static_cast<long long>(tally.lost),
-              static_cast<long long>(tally.duplicated), static_cast<long long>(tally.unexpected),
-              static_cast<long long>(interrupted), static_cast<long long>(running),
-              static_cast<long long>(staging), static_cast<long long>(missing));
+  std::printf(
+      "\nchaos: %lld rows compared, %lld lost, %lld duplicated, %lld unexpected; %lld "
+      "runs closed as interrupted, %lld left running, %lld staging tables, %lld "
+      "licenses of covered days missing\n",
+      static_cast<long long>(tally.compared), static_cast<long long>(tally.lost),
+      static_cast<long long>(tally.duplicated), static_cast<long long>(tally.unexpected),
+      static_cast<long long>(interrupted), static_cast<long long>(running),
+      static_cast<long long>(staging), static_cast<long long>(missing));
 }
 
 }  // namespace

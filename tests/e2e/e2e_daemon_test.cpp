@@ -113,7 +113,8 @@ TEST(E2eDaemon, HoldsNoDatabaseConnectionWhileSleepingUntilTheNextRun) {
     if (backends != 1) std::this_thread::sleep_for(std::chrono::milliseconds(100));
   }
   EXPECT_EQ(backends, 1) << "the sleeping daemon holds database connections besides its lock's";
-  EXPECT_EQ(query_count(db.url(), others + lock_holder), 1) << "the one backend left holds no source lock";
+  EXPECT_EQ(query_count(db.url(), others + lock_holder), 1)
+      << "the one backend left holds no source lock";
   ASSERT_TRUE(daemon.running()) << daemon.errors();
 
   daemon.signal(SIGTERM);

@@ -50,7 +50,8 @@ TEST(E2eTakeover, OneOfTwoDaemonsSyncsAndTheOtherTakesOverWithinAnInterval) {
   ConfigFile config(spec);
   ASSERT_EQ(run_partnersync(config, {"--migrate"}).exit_code, 0);
 
-  auto first = std::make_unique<Process>(std::vector<std::string>{"--config", config.path().string()});
+  auto first =
+      std::make_unique<Process>(std::vector<std::string>{"--config", config.path().string()});
   ASSERT_TRUE(eventually([&] { return synced_runs(first->errors(), "affiliate_licenses") >= 1; },
                          std::chrono::seconds(30)))
       << first->errors();
@@ -87,9 +88,9 @@ TEST(E2eTakeover, OneOfTwoDaemonsSyncsAndTheOtherTakesOverWithinAnInterval) {
                          std::chrono::seconds(3 * kIntervalSeconds)))
       << second.errors();
   const auto took = std::chrono::steady_clock::now() - killed;
-  std::printf("the standby took over %lld ms after the owner's SIGKILL\n",
-              static_cast<long long>(
-                  std::chrono::duration_cast<std::chrono::milliseconds>(took).count()));
+  std::printf(
+      "the standby took over %lld ms after the owner's SIGKILL\n",
+      static_cast<long long>(std::chrono::duration_cast<std::chrono::milliseconds>(took).count()));
   // One interval of polling, plus scheduling slack on a loaded machine.
   EXPECT_LE(took, std::chrono::seconds(kIntervalSeconds) + std::chrono::milliseconds(1500));
 
@@ -170,8 +171,7 @@ TEST(E2eTakeover, AOneShotRunBesideTheOwningDaemonCompletes) {
   const auto once = run_partnersync(config, {"--once"});
   EXPECT_EQ(once.exit_code, 0) << once.errors;
   EXPECT_LT(once.took, std::chrono::seconds(20));
-  EXPECT_EQ(query_count(db.url(), "SELECT count(*) FROM sync.runs WHERE status = 'succeeded'"),
-            2);
+  EXPECT_EQ(query_count(db.url(), "SELECT count(*) FROM sync.runs WHERE status = 'succeeded'"), 2);
   daemon.signal(SIGTERM);
   EXPECT_EQ(daemon.wait(std::chrono::seconds(15)), 0) << daemon.errors();
 }
@@ -208,8 +208,9 @@ TEST(E2eTakeover, ADaemonWhoseLockConnectionEndsStopsSyncingUntilItHoldsTheLockA
   tx.exec("SELECT pg_terminate_backend(" + std::string(holder[0][0].c_str()) + ")");
   bool taken = false;
   for (int i = 0; i < 200 && !taken; ++i) {
-    taken = tx.exec1("SELECT pg_try_advisory_lock(hashtext('partnersync.owner'), "
-                     "hashtext('acme'))")[0]
+    taken = tx.exec1(
+                  "SELECT pg_try_advisory_lock(hashtext('partnersync.owner'), "
+                  "hashtext('acme'))")[0]
                 .as<bool>();
     if (!taken) std::this_thread::sleep_for(std::chrono::milliseconds(10));
   }
