@@ -268,6 +268,11 @@ void DaemonService::pass_finished(const std::string& source, bool ok, bool datab
   impl_->refresh(true);
 }
 
+void DaemonService::standby(const std::string& source, bool standing_by) {
+  impl_->notifier.status(standing_by ? "standing by for " + source + ": another instance owns it"
+                                     : "owner of " + source);
+}
+
 void DaemonService::refresh() { impl_->refresh(false); }
 
 void DaemonService::reloading() { impl_->notifier.reloading(); }

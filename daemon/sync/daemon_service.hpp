@@ -33,6 +33,9 @@ class DaemonService {
   void ready();
   void pass_started(const std::string& source);
   void pass_finished(const std::string& source, bool ok, bool database_down);
+  // Another instance owns the source (its lock): this one stands by. Readiness and the status
+  // page need nothing of it: they read sync.state, which the owner keeps for both.
+  void standby(const std::string& source, bool standing_by);
   // The status page and /readyz read sync.state again (on a store thread, at most every 5 s).
   void refresh();
   // SIGHUP: RELOADING=1 now; reloaded() with the configuration in force afterwards.

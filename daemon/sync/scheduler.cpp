@@ -1,10 +1,12 @@
 // Jitter (+-10%) keeps many streams and sources from firing together; a database outage is
-// retried with backoff (5 s doubling, at most 5 minutes).
+// retried with backoff (5 s doubling, at most 5 minutes). A pass runs only while this instance
+// owns the source (its advisory lock, held across passes); otherwise it stands by.
 #include "daemon/sync/scheduler.hpp"
 
 #include <malloc.h>
 #include <spdlog/spdlog.h>
 
+#include <functional>
 #include <random>
 #include <set>
 
@@ -18,6 +20,7 @@ namespace {
 using Clock = std::chrono::steady_clock;
 constexpr auto kOutageRetryFirst = std::chrono::seconds(5);
 constexpr auto kOutageRetryMax = std::chrono::seconds(300);
+constexpr auto kOwnerPollMax = std::chrono::seconds(5);
 }  // namespace
 
 boost::asio::awaitable<void> run_on_schedule(SourceRunner& runner, StorePool& stores,
@@ -37,8 +40,24 @@ boost::asio::awaitable<void> run_on_schedule(SourceRunner& runner, StorePool& st
     next_due[s] =
         last == last_runs.end() ? Clock::now() : last->second + jittered(runner.interval_of(s));
   }
+  // A standby asks for the source's lock this often, so it takes over within one interval of
+  // the owner's death (its backend ends with its connection, and the lock with it).
+  std::chrono::seconds poll = kOwnerPollMax;
+  for (const auto& s : source.streams) poll = std::min(poll, runner.interval_of(s));
+  poll = std::max(poll, std::chrono::seconds(1));
   std::chrono::seconds outage_wait = kOutageRetryFirst;
   while (!cancel.requested() && !drain.requested()) {
+    if (!runner.owns_source()) {
+      bool stood_by = false;
+      // Named: GCC 12 mishandles temporaries in co_await expressions.
+      const std::function<void()> on_standby = [&] {
+        stood_by = true;
+        if (service != nullptr) service->standby(source.name, true);
+      };
+      const bool owned = co_await runner.own_source(drain, poll, on_standby);
+      if (!owned) break;
+      if (stood_by && service != nullptr) service->standby(source.name, false);
+    }
     std::set<std::string> due;
     const auto now = Clock::now();
     for (const auto& [stream, at] : next_due)
@@ -51,6 +70,8 @@ boost::asio::awaitable<void> run_on_schedule(SourceRunner& runner, StorePool& st
         service->pass_finished(source.name, outcome == PassOutcome::succeeded,
                                outcome == PassOutcome::database_down);
       if (outcome == PassOutcome::cancelled) break;
+      // The streams stay due: they run once the lock is held again (by this instance or not).
+      if (outcome == PassOutcome::lost_lock) continue;
       if (outcome == PassOutcome::database_down) {
         // The streams stay due: the pass runs again as soon as the database is back.
         spdlog::warn("source {}: database unavailable, next attempt in {}s", source.name,
@@ -79,6 +100,8 @@ boost::asio::awaitable<void> run_on_schedule(SourceRunner& runner, StorePool& st
     }
     if (!co_await sleep_for(cancel, drain, earliest - Clock::now())) break;
   }
+  // Shutdown or reload: a standby (or the next generation) takes the source at once.
+  co_await runner.disown_source();
 }
 
 }  // namespace partnersync::sync

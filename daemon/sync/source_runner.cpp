@@ -136,6 +136,91 @@ awaitable<void> SourceRunner::unlock_source() {
   co_await stores_.run_on_lock_store(std::move(release));
 }
 
+awaitable<bool> SourceRunner::own_source(Cancellation& drain, std::chrono::seconds poll,
+                                         const std::function<void()>& on_standby) {
+  const std::string source = source_.name;
+  while (!owned_) {
+    // Held already (a lock the previous generation kept) counts: taking it again would stack.
+    auto take = [source](SyncStore& s) {
+      return s.holds_source_lock(source, SourceLock::owner) ||
+             s.try_lock_source(source, SourceLock::owner);
+    };
+    bool taken = false;
+    std::string error;
+    try {
+      taken = co_await stores_.run_on_lock_store(std::move(take));
+    } catch (const std::exception&) {
+      const Failure failure = classify(std::current_exception());
+      if (failure.kind == FailureKind::cancelled) co_return false;
+      error = failure.reason;
+    }
+    if (taken) {
+      owned_ = true;
+      stores_.lock_taken();
+      if (standby_) {
+        spdlog::info(
+            "source {}: the instance that owned this source is gone; this one syncs it now",
+            source);
+      } else {
+        spdlog::debug("source {}: this instance owns the source", source);
+      }
+      standby_ = false;
+      break;
+    }
+    if (!error.empty()) {
+      spdlog::warn("source {}: cannot take the source lock: {}; asking again in {}s", source, error,
+                   poll.count());
+    } else if (!standby_) {
+      spdlog::warn(
+          "source {}: another partnersync instance owns this source; standing by, asking again "
+          "every {}s",
+          source, poll.count());
+      standby_ = true;
+      if (on_standby) on_standby();
+    }
+    if (!co_await sleep_for(cancel_, drain, poll)) co_return false;
+  }
+  co_return true;
+}
+
+awaitable<bool> SourceRunner::still_own_source() {
+  if (!owned_) co_return false;
+  const std::string source = source_.name;
+  auto check = [source](SyncStore& s) { return s.holds_source_lock(source, SourceLock::owner); };
+  bool held = false;
+  try {
+    held = co_await stores_.run_on_lock_store(std::move(check));
+  } catch (const std::exception& e) {
+    spdlog::debug("source {}: checking the source lock: {}", source, e.what());
+  }
+  if (!held) {
+    owned_ = false;
+    stores_.lock_released();
+    spdlog::error(
+        "source {}: the source lock went with its database connection; no more syncing of "
+        "this source until this instance holds the lock again",
+        source);
+  }
+  co_return held;
+}
+
+awaitable<void> SourceRunner::disown_source() {
+  if (!owned_) co_return;
+  owned_ = false;
+  const std::string source = source_.name;
+  auto release = [source](SyncStore& s) {
+    s.unlock_source(source, SourceLock::owner);
+    return 0;
+  };
+  stores_.lock_released();
+  try {
+    co_await stores_.run_on_lock_store(std::move(release));
+  } catch (const std::exception& e) {
+    // The lock went with its connection.
+    spdlog::debug("source {}: releasing the source lock: {}", source_.name, e.what());
+  }
+}
+
 awaitable<void> SourceRunner::close_orphaned_runs() {
   if (orphaned_runs_.empty()) co_return;
   auto runs = orphaned_runs_;
@@ -151,9 +236,14 @@ awaitable<void> SourceRunner::close_orphaned_runs() {
 
 awaitable<PassOutcome> SourceRunner::pass(const std::set<std::string>& due) {
   std::exception_ptr error;
+  // Every pass holds the pass lock; daemon mode also owns the source (own_source), checked
+  // before each stream.
+  const bool owner = request_.mode == RunMode::daemon;
   bool locked = false;
+  bool lost = false;
   bool ok = true;
   try {
+    // A one-shot run's pass may be in flight (it holds no ownership): wait for it.
     locked = co_await lock_source();
     if (!locked) co_return PassOutcome::cancelled;
     co_await close_orphaned_runs();
@@ -164,6 +254,11 @@ awaitable<PassOutcome> SourceRunner::pass(const std::set<std::string>& due) {
       const bool parent_ran = !spec.parent.empty() && keys_by_parent.count(spec.parent) > 0;
       if (!due.count(spec.name) && !parent_ran) continue;
       if (cancel_.requested()) break;
+      // Without the lock another instance may be syncing the source by now: stop here.
+      if (owner && !co_await still_own_source()) {
+        lost = true;
+        break;
+      }
       StreamRun run(spec);
       run.collect = collect_column_for(spec);
       const RunStatus status = co_await run_stream(run, keys_by_parent);
@@ -182,6 +277,7 @@ awaitable<PassOutcome> SourceRunner::pass(const std::set<std::string>& due) {
     }
   }
   if (cancel_.requested()) co_return PassOutcome::cancelled;
+  if (lost && !error) co_return PassOutcome::lost_lock;
   if (!error) co_return ok ? PassOutcome::succeeded : PassOutcome::failed;
   const Failure failure = classify(error);
   switch (failure.kind) {

@@ -6,6 +6,7 @@
 #include <boost/asio/awaitable.hpp>
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <set>
 #include <string>
 #include <vector>
@@ -24,6 +25,7 @@ enum class PassOutcome {
   failed,         // a stream failed (recorded); the others ran
   database_down,  // the database stayed unreachable: the caller waits and runs the pass again
   cancelled,      // shutdown
+  lost_lock,      // daemon mode: the source's lock went away; the caller takes it again first
 };
 
 class SourceRunner {
@@ -34,7 +36,25 @@ class SourceRunner {
                service::Metrics* metrics = nullptr);
 
   // One pass over the selected streams that are `due` (and the children of those that ran).
+  // Every pass takes the source's pass lock (waiting while another process's pass holds it);
+  // daemon mode runs a pass only while it owns the source (own_source) and checks that before
+  // each stream.
   boost::asio::awaitable<PassOutcome> pass(const std::set<std::string>& due);
+
+  // Daemon mode: the source's owner lock is held across passes, so of several instances on
+  // one database one syncs the source and the others stand by (one-shot runs take no owner
+  // lock: they wait only for the pass in flight). Returns once this instance holds
+  // the lock (polling every `poll` while another one does), false when `cancel` or `drain`
+  // ends the wait. A database error is logged and asked again after `poll`.
+  // `on_standby` runs when it starts standing by.
+  boost::asio::awaitable<bool> own_source(Cancellation& drain, std::chrono::seconds poll,
+                                          const std::function<void()>& on_standby = {});
+  // Whether the lock is still held on the lock store's session; when not (its connection
+  // ended), logs it and forgets the ownership.
+  boost::asio::awaitable<bool> still_own_source();
+  // Releases the lock (shutdown, reload): a standby takes over at its next poll.
+  boost::asio::awaitable<void> disown_source();
+  bool owns_source() const { return owned_; }
 
   std::chrono::seconds interval_of(const std::string& stream) const;
   const config::Source& source() const { return source_; }
@@ -66,6 +86,8 @@ class SourceRunner {
   Cancellation cancel_;
   SourceContext context_;
   bool told_locked_ = false;
+  bool owned_ = false;    // daemon mode: this instance holds the source's lock
+  bool standby_ = false;  // daemon mode: said that another instance owns the source
   // Runs this process started whose end could not be recorded (the database went away): they
   // are closed as failed once it is back, so no run stays 'running'.
   std::vector<std::int64_t> orphaned_runs_;

@@ -1,7 +1,8 @@
 // The store threads: SyncStore calls block, so they run on a pool of threads (one connection
 // each, so windows commit in parallel: one backend is the bottleneck of a backfill) while the
 // io_context goes on fetching and parsing. One more store, the lock store, holds the per-source
-// advisory locks of the passes in flight, so the backends are database.connections + 1.
+// advisory locks: of the passes in flight (one-shot runs), of the sources this instance owns
+// (daemon mode, across passes), so the backends are database.connections + 1.
 #pragma once
 
 #include <boost/asio/co_spawn.hpp>

@@ -22,11 +22,22 @@ namespace partnersync::sync {
 namespace {
 
 // One process syncs a source at a time (issue 10): a session advisory lock per source, held
-// for a pass. The two-key form keeps it apart from the migrator's and sync.record_window's.
-constexpr std::string_view kSourceLock =
-    "SELECT pg_try_advisory_lock(hashtext('partnersync.source'), hashtext($1))";
-constexpr std::string_view kSourceUnlock =
-    "SELECT pg_advisory_unlock(hashtext('partnersync.source'), hashtext($1))";
+// for a pass (SourceLock::pass, every mode). A daemon also owns its sources across passes
+// (SourceLock::owner, issue 15), so of several daemons one syncs a source and the others stand
+// by, while one-shot runs still wait only for the pass in flight. The two-key form keeps them
+// apart from the migrator's and sync.record_window's; $2 is the lock's first key.
+constexpr std::string_view kSourceLock = "SELECT pg_try_advisory_lock(hashtext($2), hashtext($1))";
+constexpr std::string_view kSourceUnlock = "SELECT pg_advisory_unlock(hashtext($2), hashtext($1))";
+// Whether this session holds it: a two-key advisory lock shows in pg_locks as classid = key 1,
+// objid = key 2, objsubid = 2 (the int4 keys cast to oid as the server stores them).
+constexpr std::string_view kSourceLockHeld =
+    "SELECT EXISTS (SELECT 1 FROM pg_locks WHERE locktype = 'advisory' AND granted "
+    "AND pid = pg_backend_pid() AND classid = hashtext($2)::oid "
+    "AND objid = hashtext($1)::oid AND objsubid = 2)";
+
+std::string lock_key(SourceLock kind) {
+  return kind == SourceLock::owner ? "partnersync.owner" : "partnersync.source";
+}
 
 // sync.windows and sync.backfill_progress hold PostgreSQL dates, which always parse.
 Day parse_day(const std::string& text) { return calendar::parse_date(text).value(); }
@@ -445,19 +456,31 @@ std::vector<StreamStatusRow> SyncStore::status_rows() {
       2);
 }
 
-bool SyncStore::try_lock_source(const std::string& source) {
+bool SyncStore::try_lock_source(const std::string& source, SourceLock kind) {
   return with_reconnect("taking the source lock", [&](pqxx::connection_base& c) {
     pqxx::nontransaction tx(c);
-    return tx.exec_params1(std::string(kSourceLock), source)[0].as<bool>();
+    return tx.exec_params1(std::string(kSourceLock), source, lock_key(kind))[0].as<bool>();
   });
 }
 
-void SyncStore::unlock_source(const std::string& source) {
+bool SyncStore::holds_source_lock(const std::string& source, SourceLock kind) {
+  // No reconnect: a new session holds no lock, and a lost connection lost the lock.
+  if (!connection_->c || !connection_->c->is_open()) return false;
+  try {
+    pqxx::nontransaction tx(*connection_->c);
+    return tx.exec_params1(std::string(kSourceLockHeld), source, lock_key(kind))[0].as<bool>();
+  } catch (const pqxx::broken_connection&) {
+    connection_->c.reset();
+    return false;
+  }
+}
+
+void SyncStore::unlock_source(const std::string& source, SourceLock kind) {
   // A lost connection released the lock already: nothing to retry.
   if (!connection_->c || !connection_->c->is_open()) return;
   try {
     pqxx::nontransaction tx(*connection_->c);
-    tx.exec_params(std::string(kSourceUnlock), source);
+    tx.exec_params(std::string(kSourceUnlock), source, lock_key(kind));
   } catch (const pqxx::broken_connection&) {
     connection_->c.reset();
   }

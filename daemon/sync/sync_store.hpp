@@ -61,6 +61,9 @@ struct StreamStatusRow {
   std::vector<DateRange> coverage;
 };
 
+// The per-source advisory locks (sync_store.cpp): a pass's, and a daemon's ownership.
+enum class SourceLock { pass, owner };
+
 class SyncStore {
  public:
   explicit SyncStore(std::string database_url);
@@ -119,8 +122,12 @@ class SyncStore {
 
   // The per-source lock of a pass (a session advisory lock on this store's connection): false
   // when another process holds it.
-  bool try_lock_source(const std::string& source);
-  void unlock_source(const std::string& source);
+  // `owner` is a daemon's, held across passes. (Reentrant: each success needs one unlock.)
+  bool try_lock_source(const std::string& source, SourceLock kind = SourceLock::pass);
+  void unlock_source(const std::string& source, SourceLock kind = SourceLock::pass);
+  // Whether this store's current session holds the source's lock; false when the connection
+  // is gone (the lock went with it; nothing reconnects here).
+  bool holds_source_lock(const std::string& source, SourceLock kind);
 
   // Retries wait on this token: a stop request ends them with SyncError(cancelled).
   void set_stop_token(std::stop_token stop) { stop_ = std::move(stop); }

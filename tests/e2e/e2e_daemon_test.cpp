@@ -97,16 +97,24 @@ TEST(E2eDaemon, HoldsNoDatabaseConnectionWhileSleepingUntilTheNextRun) {
   ASSERT_TRUE(wait_for_succeeded_run(db.url(), "-infinity", std::chrono::seconds(20), daemon))
       << "no first pass; stderr:\n"
       << daemon.errors();
-  // The pass's backends leave pg_stat_activity once the daemon has closed its connections.
+  // The pass's backends leave pg_stat_activity once the daemon has closed its connections;
+  // only the one that holds the source's lock stays (the daemon owns the source across
+  // passes, issue 15).
+  const std::string others =
+      "SELECT count(*) FROM pg_stat_activity a WHERE datname = current_database() AND "
+      "pid <> pg_backend_pid()";
+  const std::string lock_holder =
+      " AND EXISTS (SELECT 1 FROM pg_locks l WHERE l.pid = a.pid AND l.locktype = 'advisory' "
+      "AND l.classid = hashtext('partnersync.owner')::oid)";
   std::int64_t backends = -1;
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
-  while (backends != 0 && std::chrono::steady_clock::now() < deadline) {
-    backends = query_count(db.url(),
-                           "SELECT count(*) FROM pg_stat_activity WHERE datname = "
-                           "current_database() AND pid <> pg_backend_pid()");
-    if (backends != 0) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  while (backends != 1 && std::chrono::steady_clock::now() < deadline) {
+    backends = query_count(db.url(), others);
+    if (backends != 1) std::this_thread::sleep_for(std::chrono::milliseconds(100));
   }
-  EXPECT_EQ(backends, 0) << "the sleeping daemon still holds database connections";
+  EXPECT_EQ(backends, 1) << "the sleeping daemon holds database connections besides its lock's";
+  EXPECT_EQ(query_count(db.url(), others + lock_holder), 1)
+      << "the one backend left holds no source lock";
   ASSERT_TRUE(daemon.running()) << daemon.errors();
 
   daemon.signal(SIGTERM);
