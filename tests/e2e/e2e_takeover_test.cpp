@@ -203,7 +203,9 @@ TEST(E2eTakeover, ADaemonWhoseLockConnectionEndsStopsSyncingUntilItHoldsTheLockA
       "classid = hashtext('partnersync.owner')::oid AND objid = hashtext('acme')::oid AND "
       "objsubid = 2";
   const auto holder =
-      tx.exec("SELECT pid FROM pg_locks WHERE locktype = 'advisory' AND " + lock_key);
+      // pg_locks shows every database's locks: tests beside this one sync a source "acme" too.
+      tx.exec("SELECT pid FROM pg_locks WHERE locktype = 'advisory' AND database = (SELECT oid "
+              "FROM pg_database WHERE datname = current_database()) AND " + lock_key);
   ASSERT_EQ(holder.size(), 1u) << "the owner holds the source's lock between passes";
   tx.exec("SELECT pg_terminate_backend(" + std::string(holder[0][0].c_str()) + ")");
   bool taken = false;
