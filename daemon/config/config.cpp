@@ -380,7 +380,8 @@ class Loader {
 
   void load_database(const Fields& top, Config& config) const {
     if (!top.has("database")) fail("database", "missing required key");
-    const Fields db = fields(top.get("database"), "database", {"url", "connections"});
+    const Fields db =
+        fields(top.get("database"), "database", {"url", "connections", "statement_timeout"});
     if (!db.has("url")) fail("database.url", "missing required key");
     // Registered before the emptiness check and never echoed: it usually carries a password.
     config.database_url = scalar(db.get("url"), "database.url");
@@ -389,6 +390,20 @@ class Loader {
     if (config.database_url.empty()) fail("database.url", "must not be empty");
     if (db.has("connections"))
       config.database_connections = integer(db.get("connections"), "database.connections", 1, 16);
+    db::ConnectionBounds bounds;
+    if (db.has("statement_timeout")) {
+      // 0 turns it off (the server's own setting applies); a duration is at least 1s.
+      const std::string path = "database.statement_timeout";
+      const std::string text = scalar(db.get("statement_timeout"), path, "a duration");
+      const auto zero = parse_duration(text);
+      bounds.statement_timeout =
+          text == "0" || (zero && zero->count() == 0)
+              ? Seconds(0)
+              : duration(db.get("statement_timeout"), path, kMaxStatementTimeout);
+    }
+    config.database_statement_timeout = bounds.statement_timeout;
+    // What the engine connects with: the DSN plus the bounds it does not set (db/dsn.hpp).
+    config.database_url = db::engine_dsn(config.database_url, bounds, env_);
   }
 
   void load_sources(const Fields& top, Config& config) const {

@@ -56,6 +56,7 @@ inline constexpr Seconds kMaxLookback{36500 * 86400LL};     // sync.lookback: 10
 inline constexpr Seconds kMaxFullRefresh{36500 * 86400LL};  // sync.full_refresh
 inline constexpr Seconds kMaxWindow{36500 * 86400LL};       // sync.window
 inline constexpr Seconds kMaxHttpTimeout{3600};             // http.timeout
+inline constexpr Seconds kMaxStatementTimeout{86400};       // database.statement_timeout
 
 // http.max_body. Parsing a body of N bytes peaks at 3.6 N (measured on affiliate license bodies
 // of 7 to 111 MiB: the body, simdjson's index sized to it, the COPY rows made from it); with the
@@ -95,9 +96,15 @@ struct LogSettings {
 };
 
 struct Config {
-  std::string file;              // where it was loaded from, for messages
-  std::string database_url;      // registered as a secret-bearing string (password masked)
+  std::string file;  // where it was loaded from, for messages
+  // database.url as the engine connects with it: the given DSN (its password registered as a
+  // secret) with the connection bounds it does not set itself appended (db::engine_dsn:
+  // connect_timeout, TCP keepalives, tcp_user_timeout, statement_timeout).
+  std::string database_url;
   int database_connections = 2;  // database.connections: windows commit on these in parallel
+  // database.statement_timeout: 10m by default, 0 = none. A statement that runs longer is
+  // cancelled by the server (57014) and its window's transaction runs again.
+  Seconds database_statement_timeout{600};
   std::vector<Source> sources;
   SyncSettings sync;
   HttpSettings http;

@@ -86,7 +86,103 @@ std::size_t spelled_at(std::string_view text, std::size_t pos, std::string_view 
   return 0;
 }
 
+bool is_uri(std::string_view dsn) {
+  return dsn.starts_with("postgresql://") || dsn.starts_with("postgres://");
+}
+
+// RFC 3986 unreserved characters stay; everything else is %XX (libpq decodes query values).
+std::string percent_encoded(std::string_view value) {
+  static constexpr char kHex[] = "0123456789ABCDEF";
+  std::string out;
+  for (const char c : value) {
+    const auto u = static_cast<unsigned char>(c);
+    if (std::isalnum(u) != 0 || c == '-' || c == '.' || c == '_' || c == '~') {
+      out.push_back(c);
+    } else {
+      out.push_back('%');
+      out.push_back(kHex[u >> 4]);
+      out.push_back(kHex[u & 0xF]);
+    }
+  }
+  return out;
+}
+
 }  // namespace
+
+std::string engine_dsn(const std::string& dsn, const ConnectionBounds& bounds,
+                       const EnvLookup& env) {
+  const Parsed parsed = parse(dsn);
+  if (!parsed.options) return dsn;
+  const auto given = [&](std::string_view keyword) {
+    return value_of(parsed.options.get(), keyword).has_value();
+  };
+  const auto from_env = [&](const std::string& name) -> std::optional<std::string> {
+    if (!env) return std::nullopt;
+    auto value = env(name);
+    if (value && value->empty()) return std::nullopt;  // libpq ignores an empty variable too
+    return value;
+  };
+  std::vector<std::pair<std::string, std::string>> added;
+  if (!given("connect_timeout") && !from_env("PGCONNECT_TIMEOUT"))
+    added.emplace_back("connect_timeout", std::to_string(bounds.connect_timeout.count()));
+  if (!given("keepalives")) added.emplace_back("keepalives", "1");
+  if (!given("keepalives_idle"))
+    added.emplace_back("keepalives_idle", std::to_string(bounds.keepalives_idle.count()));
+  if (!given("keepalives_interval"))
+    added.emplace_back("keepalives_interval", std::to_string(bounds.keepalives_interval.count()));
+  if (!given("keepalives_count"))
+    added.emplace_back("keepalives_count", std::to_string(bounds.keepalives_count));
+  if (!given("tcp_user_timeout"))
+    added.emplace_back("tcp_user_timeout", std::to_string(bounds.tcp_user_timeout.count()));
+  if (bounds.statement_timeout.count() > 0) {
+    std::string options = value_of(parsed.options.get(), "options")
+                              .value_or(from_env("PGOPTIONS").value_or(std::string()));
+    if (options.find("statement_timeout") == std::string::npos) {
+      if (!options.empty()) options.push_back(' ');
+      options += "-c statement_timeout=" + std::to_string(bounds.statement_timeout.count()) + "s";
+      // A keyword given twice: libpq keeps the last one, in both syntaxes.
+      added.emplace_back("options", options);
+    }
+  }
+  if (added.empty()) return dsn;
+  // What libpq must read back from the result: the DSN's own keywords unchanged, and ours.
+  const auto reads_back = [&](const std::string& candidate) {
+    const Parsed again = parse(candidate);
+    if (!again.options) return false;
+    for (const auto* o = parsed.options.get(); o->keyword != nullptr; ++o) {
+      bool ours = false;
+      for (const auto& a : added) ours = ours || a.first == o->keyword;
+      if (ours) continue;
+      const auto now = value_of(again.options.get(), o->keyword);
+      if ((o->val == nullptr) != !now.has_value()) return false;
+      if (o->val != nullptr && *now != o->val) return false;
+    }
+    for (const auto& [keyword, value] : added)
+      if (value_of(again.options.get(), keyword) != value) return false;
+    return true;
+  };
+  if (!is_uri(dsn)) {
+    std::string out = dsn;
+    for (const auto& [keyword, value] : added)
+      out.append(" ").append(keyword).append("=").append(quoted(value));
+    return reads_back(out) ? out : dsn;
+  }
+  // The query starts at the first '?' after the host part; a '?' can also stand in a password
+  // (libpq reads userinfo up to the '@'), so both readings are tried and libpq decides.
+  std::string query;
+  for (const auto& [keyword, value] : added)
+    query.append("&").append(keyword).append("=").append(percent_encoded(value));
+  for (const char* separator : {"?", "&"}) {
+    std::string out = dsn;
+    if (out.back() == '?' || out.back() == '&') {
+      out += query.substr(1);
+    } else {
+      out += separator + query.substr(1);
+    }
+    if (reads_back(out)) return out;
+  }
+  return dsn;
+}
 
 std::string describe_dsn(const std::string& dsn) {
   const Parsed parsed = parse(dsn);

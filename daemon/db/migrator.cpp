@@ -45,9 +45,36 @@ class AdvisoryLock {
   pqxx::connection& c_;
 };
 
+// A migration may rewrite or index a large table, and a second process waits on the lock for
+// the first one's migrations: neither is bounded by the engine's statement_timeout (dsn.hpp),
+// which is for the sync's statements. The session's own setting is put back afterwards.
+class NoStatementTimeout {
+ public:
+  explicit NoStatementTimeout(pqxx::connection& c) : c_(c) {
+    pqxx::nontransaction tx(c_);
+    saved_ = tx.exec("SELECT current_setting('statement_timeout')")[0][0].as<std::string>();
+    tx.exec("SET statement_timeout = 0");
+  }
+  ~NoStatementTimeout() {
+    try {
+      pqxx::nontransaction tx(c_);
+      tx.exec("SELECT set_config('statement_timeout', " + tx.quote(saved_) + ", false)");
+    } catch (const std::exception&) {
+      // A broken connection takes the setting with it.
+    }
+  }
+  NoStatementTimeout(const NoStatementTimeout&) = delete;
+  NoStatementTimeout& operator=(const NoStatementTimeout&) = delete;
+
+ private:
+  pqxx::connection& c_;
+  std::string saved_;
+};
+
 }  // namespace
 
 MigrationReport migrate(pqxx::connection& connection, std::span<const Migration> migrations) {
+  const NoStatementTimeout untimed(connection);
   AdvisoryLock lock(connection);
   {
     pqxx::work tx(connection);

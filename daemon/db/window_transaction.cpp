@@ -51,10 +51,45 @@ std::string no_rows_yet(pqxx::transaction_base& tx, const TableLayout& layout,
          " AND window_to >= " + from + ") AND NOT EXISTS (" + rows + "); ";
 }
 
+WriteCounts write_window(pqxx::connection_base& connection, const TableLayout& layout,
+                         const std::string& copy_text, std::int64_t rows, const WindowRecord& w);
+
+// PostgreSQL's disk-full error names a file ("could not extend file "pg_tblspc/16385/..."): the
+// table and stream are named in front of it. The SQLSTATE is kept for the failure policy.
+[[noreturn]] void rethrow_out_of_resources(const pqxx::sql_error& e, const TableLayout& layout,
+                                           const WindowRecord& w) {
+  std::string what = e.what();
+  what = what.substr(0, what.find('\n'));
+  if (what.starts_with("ERROR:")) {
+    const auto text = what.find_first_not_of(' ', 6);
+    what = text == std::string::npos ? std::string() : what.substr(text);
+  }
+  const std::string problem =
+      e.sqlstate() == "53100" ? "disk full" : "the database server is out of resources";
+  std::string window;
+  if (w.window) window = " window " + w.window->from + ".." + w.window->to;
+  throw pqxx::sql_error(problem + " writing " + layout.table + " (source " + w.source + " stream " +
+                            w.stream + window + ", SQLSTATE " + e.sqlstate() + "): " + what,
+                        e.query(), e.sqlstate().c_str());
+}
+
 }  // namespace
 
 WriteCounts commit_window(pqxx::connection_base& connection, const TableLayout& layout,
                           const std::string& copy_text, std::int64_t rows, const WindowRecord& w) {
+  try {
+    return write_window(connection, layout, copy_text, rows, w);
+  } catch (const pqxx::sql_error& e) {
+    // Class 53, insufficient resources: 53100 disk_full, 53200 out_of_memory, ...
+    if (e.sqlstate().starts_with("53")) rethrow_out_of_resources(e, layout, w);
+    throw;
+  }
+}
+
+namespace {
+
+WriteCounts write_window(pqxx::connection_base& connection, const TableLayout& layout,
+                         const std::string& copy_text, std::int64_t rows, const WindowRecord& w) {
   pqxx::work tx(connection);
   // Upstream datetimes carry no offset: PostgreSQL reads them in the source's zone, with the
   // system tz database (DST included).
@@ -99,5 +134,7 @@ WriteCounts commit_window(pqxx::connection_base& connection, const TableLayout& 
   tx.commit();
   return counts;
 }
+
+}  // namespace
 
 }  // namespace partnersync::db

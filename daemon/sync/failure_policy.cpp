@@ -116,7 +116,11 @@ FailureKind classify_sqlstate(std::string_view sqlstate) {
   // admin_shutdown, crash_shutdown, cannot_connect_now: the server is going away.
   if (sqlstate == "57P01" || sqlstate == "57P02" || sqlstate == "57P03")
     return FailureKind::transient;
-  if (sqlstate == "57014") return FailureKind::cancelled;  // query_canceled (by shutdown)
+  // query_canceled: the engine's statement_timeout (or an administrator's pg_cancel_backend)
+  // ran out on a live server, so the window runs again. A shutdown's own cancel answers 57014
+  // too; it is recognised where the stop was requested (the retry's wait ends at once and
+  // reports cancelled; the source runner checks its cancel signal before classifying).
+  if (sqlstate == "57014") return FailureKind::transient;
   return FailureKind::other;
 }
 

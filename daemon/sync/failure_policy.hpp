@@ -11,7 +11,8 @@ namespace partnersync::sync {
 
 enum class FailureKind {
   data,            // a value PostgreSQL refused (SQLSTATE class 22 or 23) or the parser refused
-  transient,       // serialization failure, deadlock, unknown COMMIT outcome, lost connection
+  transient,       // serialization failure, deadlock, unknown COMMIT outcome, lost connection,
+                   // a statement timeout (57014)
   database_down,   // the database stayed unreachable through the reconnect attempts
   credentials,     // upstream rejected the source's token or API key (401)
   not_applicable,  // 403 on a stream that declares it (not an Expert, not managed)

@@ -24,7 +24,7 @@ std::vector<std::string> all_streams(SourceKind kind) {
 TEST(ConfigAccept, MinimalLivechatSourceGetsEveryDefault) {
   const Config c = parse(livechat_doc());
   EXPECT_EQ(c.file, "cfg.yaml");
-  EXPECT_EQ(c.database_url, "postgresql://sync@localhost/w");
+  EXPECT_EQ(c.database_url, engine_url("postgresql://sync@localhost/w"));
   ASSERT_EQ(c.sources.size(), 1u);
   const Source& s = c.sources[0];
   EXPECT_EQ(s.name, "acme");
@@ -42,6 +42,7 @@ TEST(ConfigAccept, MinimalLivechatSourceGetsEveryDefault) {
   EXPECT_EQ(c.sync.window, Seconds(31 * 86400));
   EXPECT_EQ(c.sync.concurrency, 4);
   EXPECT_EQ(c.database_connections, 2);
+  EXPECT_EQ(c.database_statement_timeout, Seconds(600));
   EXPECT_TRUE(c.sync.stream_intervals.empty());
   EXPECT_EQ(c.http.timeout, Seconds(30));
   EXPECT_EQ(c.http.retries, 5);
@@ -105,7 +106,7 @@ log:
   level: debug
   format: json
 )");
-  EXPECT_EQ(c.database_url, "host=db user=sync dbname=w");
+  EXPECT_EQ(c.database_url, engine_url("host=db user=sync dbname=w"));
   ASSERT_EQ(c.sources.size(), 2u);
   const Source& a = c.sources[0];
   EXPECT_EQ(a.name, "acme_1");
@@ -185,6 +186,31 @@ TEST(ConfigAccept, RetriesAndConcurrencyBoundsAreInclusive) {
   EXPECT_EQ(parse(sixteen + rest).database_connections, 16);
 }
 
+TEST(ConfigAccept, StatementTimeoutReachesTheConnectionStringOrIsTurnedOff) {
+  const std::string rest = livechat_doc().substr(std::string(kDatabase).size());
+  const auto with = [&](const std::string& value) {
+    return parse("database:\n  url: postgresql://sync@localhost/w\n  statement_timeout: " + value +
+                 "\n" + rest);
+  };
+  const Config ninety = with("90s");
+  EXPECT_EQ(ninety.database_statement_timeout, Seconds(90));
+  EXPECT_NE(ninety.database_url.find("options=-c%20statement_timeout%3D90s"), std::string::npos)
+      << ninety.database_url;
+  EXPECT_EQ(with("24h").database_statement_timeout, Seconds(86400));
+  for (const char* off : {"0", "0s", "0m"}) {
+    const Config c = with(off);
+    EXPECT_EQ(c.database_statement_timeout, Seconds(0)) << off;
+    EXPECT_EQ(c.database_url.find("statement_timeout"), std::string::npos) << c.database_url;
+    EXPECT_NE(c.database_url.find("keepalives=1"), std::string::npos) << c.database_url;
+  }
+  // The DSN's own setting wins over the key.
+  const Config own = parse(
+      "database:\n  url: \"host=db options='-c statement_timeout=1h'\"\n"
+      "  statement_timeout: 90s\n" +
+      rest);
+  EXPECT_EQ(own.database_url.find("90s"), std::string::npos) << own.database_url;
+}
+
 TEST(ConfigAccept, ListenTakesIpv4Ipv6OrLocalhost) {
   for (const char* address : {"0.0.0.0:9187", "[::1]:9187", "localhost:8080", "127.0.0.1:0"}) {
     EXPECT_EQ(parse(livechat_doc("", std::string("server:\n  listen: \"") + address + "\"\n"))
@@ -215,7 +241,7 @@ TEST(ConfigAccept, VariableIsReplacedAnywhereInsideAValue) {
                              "log:\n  level: ${LEVEL}\n# comment with ${NOT_A_VALUE}\n",
                          env_of({{"LEVEL", "warn"}, {"HOST", "db.internal"}, {"PART", "middle"}}));
   EXPECT_EQ(c.log.level, "warn");
-  EXPECT_EQ(c.database_url, "postgresql://sync@db.internal:5432/w");
+  EXPECT_EQ(c.database_url, engine_url("postgresql://sync@db.internal:5432/w"));
   EXPECT_EQ(c.sources[0].secret, "tok-middle-end");
 }
 

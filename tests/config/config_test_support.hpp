@@ -11,6 +11,7 @@
 #include <string>
 
 #include "daemon/config/config.hpp"
+#include "daemon/db/dsn.hpp"
 
 namespace partnersync::config::testing {
 
@@ -20,6 +21,11 @@ inline EnvLookup env_of(std::map<std::string, std::string> vars = {}) {
     if (it == vars.end()) return std::nullopt;
     return it->second;
   };
+}
+
+// database.url as the engine connects with it: `given` with the default connection bounds.
+inline std::string engine_url(const std::string& given) {
+  return db::engine_dsn(given, db::ConnectionBounds{}, {});
 }
 
 inline constexpr const char* kDatabase = "database:\n  url: postgresql://sync@localhost/w\n";

@@ -30,7 +30,7 @@ const std::map<std::string, std::string> kFullEnvironment = {
 
 TEST(ExampleConfig, LoadsWithItsVariablesSet) {
   const Config c = load_config(example_path(), env_of(kFullEnvironment));
-  EXPECT_EQ(c.database_url, "postgresql://sync:pw-Example1@localhost/warehouse");
+  EXPECT_EQ(c.database_url, engine_url("postgresql://sync:pw-Example1@localhost/warehouse"));
   ASSERT_EQ(c.sources.size(), 2u);
   EXPECT_EQ(c.sources[0].name, "acme");
   EXPECT_EQ(c.sources[0].kind, SourceKind::livechat_partner);
@@ -79,13 +79,15 @@ TEST(ExampleConfig, MentionsEveryKey) {
   std::ifstream in(example_path());
   std::stringstream text;
   text << in.rdbuf();
-  for (const char* key :
-       {"database:",     "url:",      "connections:", "sources:",    "name:",         "kind:",
-        "base_url:",     "token:",    "token_file:",  "api_key:",    "api_key_file:", "reseller:",
-        "start_date:",   "timezone:", "streams:",     "sync:",       "interval:",     "lookback:",
-        "full_refresh:", "window:",   "concurrency:", "intervals:",  "http:",         "timeout:",
-        "retries:",      "ca_file:",  "max_body:",    "rate_limit:", "server:",       "listen:",
-        "log:",          "level:",    "format:"}) {
+  for (const char* key : {"database:",   "url:",         "connections:", "statement_timeout:",
+                          "sources:",    "name:",        "kind:",        "base_url:",
+                          "token:",      "token_file:",  "api_key:",     "api_key_file:",
+                          "reseller:",   "start_date:",  "timezone:",    "streams:",
+                          "sync:",       "interval:",    "lookback:",    "full_refresh:",
+                          "window:",     "concurrency:", "intervals:",   "http:",
+                          "timeout:",    "retries:",     "ca_file:",     "max_body:",
+                          "rate_limit:", "server:",      "listen:",      "log:",
+                          "level:",      "format:"}) {
     EXPECT_NE(text.str().find(key), std::string::npos) << key;
   }
 }

@@ -273,6 +273,22 @@ TEST(ConfigReject, DatabaseConnectionsOutOfRange) {
             "cfg.yaml: database.connections: 17 is out of range (expected 1 to 16)");
 }
 
+TEST(ConfigReject, StatementTimeoutMustBeADurationOfAtMostADay) {
+  const std::string rest = livechat_doc().substr(std::string(kDatabase).size());
+  const auto with = [&](const std::string& value) {
+    return error_of("database:\n  url: postgresql://sync@localhost/w\n  statement_timeout: " +
+                    value + "\n" + rest);
+  };
+  EXPECT_EQ(with("25h"), "cfg.yaml: database.statement_timeout: \"25h\" is too long (at most 1d)");
+  EXPECT_EQ(with("5 minutes"),
+            "cfg.yaml: database.statement_timeout: \"5 minutes\" is not a valid duration "
+            "(expected a whole number followed by s, m, h or d, e.g. 90s, 15m, 6h, 7d)");
+  EXPECT_EQ(with("-1s"),
+            "cfg.yaml: database.statement_timeout: \"-1s\" is not a valid duration "
+            "(expected a whole number followed by s, m, h or d, e.g. 90s, 15m, 6h, 7d)");
+  EXPECT_EQ(with("[1]"), "cfg.yaml: database.statement_timeout: expected a duration, got a list");
+}
+
 TEST(ConfigReject, NumbersOutOfRange) {
   EXPECT_EQ(error_of(livechat_doc("", "sync:\n  concurrency: 0\n")),
             "cfg.yaml: sync.concurrency: 0 is out of range (expected 1 to 64)");

@@ -159,5 +159,20 @@ TEST(Database, UnreachableServerIsReportedWithoutThePassword) {
   }
 }
 
+TEST(Migrator, AMigrationIsNotCutByTheEnginesStatementTimeout) {
+  TestDatabase db("migrate_untimed");
+  // The engine's connections carry a statement_timeout (db::engine_dsn); a migration that
+  // rewrites a large table takes longer than any sync statement should.
+  auto c = connect(db.url() + "?options=-c%20statement_timeout%3D100ms");
+  const std::string sql = "SELECT pg_sleep(0.5); CREATE TABLE slow_done (x int);";
+  const std::string checksum = sha256_hex(sql);
+  const std::vector<Migration> slow{{1, "001_slow.sql", sql, checksum}};
+  EXPECT_EQ(migrate(*c, slow).applied, 1);
+  EXPECT_EQ(count(db.url(), "SELECT count(*) FROM pg_tables WHERE tablename = 'slow_done'"), 1);
+  // The session's own timeout is back for the sync's statements.
+  pqxx::nontransaction tx(*c);
+  EXPECT_EQ(tx.exec1("SHOW statement_timeout")[0].as<std::string>(), "100ms");
+}
+
 }  // namespace
 }  // namespace partnersync::db

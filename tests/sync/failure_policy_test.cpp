@@ -117,6 +117,15 @@ TEST(FailurePolicy, SerializationFailuresDeadlocksAndLostConnectionsAreRetried) 
   EXPECT_EQ(classify(pqxx::in_doubt_error("COMMIT outcome unknown")).kind, FailureKind::transient);
 }
 
+TEST(FailurePolicy, AStatementTimeoutIsRetriedNotTakenForAShutdown) {
+  TestDatabase db("failure_statement_timeout");
+  // 57014 is also what a shutdown's cancel raises; the shutdown is recognised by its signal.
+  const Failure f =
+      failure_of(db.url(), "SET LOCAL statement_timeout = '50ms'; SELECT pg_sleep(2)");
+  EXPECT_EQ(f.kind, FailureKind::transient) << f.reason;
+  EXPECT_NE(f.reason.find("statement timeout"), std::string::npos) << f.reason;
+}
+
 TEST(FailurePolicy, AnUnreachableDatabaseMakesTheSourceWait) {
   try {
     db::connect("postgresql://nobody:s3cret@127.0.0.1:1/x?connect_timeout=2");
