@@ -92,6 +92,9 @@ auto SyncStore::with_reconnect(const char* what, F&& work, int attempts) {
       const Failure failure = classify(e);
       if (failure.kind != FailureKind::transient && failure.kind != FailureKind::database_down)
         throw;
+      // A shutdown's cancel request (57014, like a statement timeout) or a failure while
+      // stopping: not worth a retry, nor a warning.
+      if (stop_.stop_requested()) throw SyncError(FailureKind::cancelled, "cancelled by shutdown");
       if (dynamic_cast<const pqxx::broken_connection*>(&e) != nullptr ||
           dynamic_cast<const pqxx::in_doubt_error*>(&e) != nullptr ||
           failure.kind == FailureKind::database_down)
