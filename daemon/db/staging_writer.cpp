@@ -233,7 +233,8 @@ WriteCounts snapshot(pqxx::transaction_base& tx, const TableLayout& layout, std:
   return counts;
 }
 
-// A PostgreSQL text[] literal of `values` ("{"a","b\"c"}"), for a bound parameter.
+}  // namespace
+
 std::string text_array(const std::vector<std::string>& values) {
   std::string out = "{";
   for (std::size_t i = 0; i < values.size(); ++i) {
@@ -248,8 +249,6 @@ std::string text_array(const std::vector<std::string>& values) {
   out += '}';
   return out;
 }
-
-}  // namespace
 
 std::int64_t mark_removed(pqxx::dbtransaction& tx, const TableLayout& layout,
                           const std::string& source, bool staged) {

@@ -70,4 +70,7 @@ bool copy_into_table(pqxx::dbtransaction& tx, const TableLayout& layout,
 // first row as text.
 std::vector<std::string> first_row(pqxx::dbtransaction& tx, const std::string& sql);
 
+// A PostgreSQL text[] literal of `values` ({"a","b\"c"}), for a bound parameter.
+std::string text_array(const std::vector<std::string>& values);
+
 }  // namespace partnersync::db

@@ -14,6 +14,7 @@
 #include "daemon/calendar/iso_date.hpp"
 #include "daemon/db/database.hpp"
 #include "daemon/db/migrator.hpp"
+#include "daemon/db/staging_writer.hpp"
 #include "daemon/db/window_transaction.hpp"
 #include "daemon/obs/redact.hpp"
 #include "daemon/sync/failure_policy.hpp"
@@ -357,26 +358,6 @@ std::vector<std::string> SyncStore::keys_from(const std::string& table, const st
   });
 }
 
-namespace {
-
-// A PostgreSQL text[] literal: every element double-quoted, '"' and '\\' escaped.
-std::string text_array(const std::vector<std::string>& items) {
-  std::string out = "{";
-  for (const auto& item : items) {
-    if (out.size() > 1) out += ',';
-    out += '"';
-    for (const char c : item) {
-      if (c == '"' || c == '\\') out += '\\';
-      out += c;
-    }
-    out += '"';
-  }
-  out += '}';
-  return out;
-}
-
-}  // namespace
-
 std::vector<std::string> SyncStore::pending_children(const std::string& source,
                                                      const std::string& stream) {
   return with_reconnect("reading sync.pending_children", [&](pqxx::connection_base& c) {
@@ -390,32 +371,34 @@ std::vector<std::string> SyncStore::pending_children(const std::string& source,
   });
 }
 
-void SyncStore::add_pending_children(const std::string& source, const std::string& stream,
-                                     const std::vector<std::string>& keys) {
+// One statement for any number of keys: the keys go as one text[] parameter.
+void SyncStore::change_pending_children(const char* what, const std::string& sql,
+                                        const std::string& source, const std::string& stream,
+                                        const std::vector<std::string>& keys) {
   if (keys.empty()) return;
-  with_reconnect("writing sync.pending_children", [&](pqxx::connection_base& c) {
+  with_reconnect(what, [&](pqxx::connection_base& c) {
     pqxx::work tx(c);
-    tx.exec_params(
-        "INSERT INTO sync.pending_children (source, stream, parent_key) SELECT $1, $2, k FROM "
-        "unnest($3::text[]) AS k ON CONFLICT DO NOTHING",
-        source, stream, text_array(keys));
+    tx.exec_params(sql, source, stream, db::text_array(keys));
     tx.commit();
     return 0;
   });
 }
 
+void SyncStore::add_pending_children(const std::string& source, const std::string& stream,
+                                     const std::vector<std::string>& keys) {
+  change_pending_children(
+      "writing sync.pending_children",
+      "INSERT INTO sync.pending_children (source, stream, parent_key) SELECT $1, $2, k FROM "
+      "unnest($3::text[]) AS k ON CONFLICT DO NOTHING",
+      source, stream, keys);
+}
+
 void SyncStore::clear_pending_children(const std::string& source, const std::string& stream,
                                        const std::vector<std::string>& keys) {
-  if (keys.empty()) return;
-  with_reconnect("clearing sync.pending_children", [&](pqxx::connection_base& c) {
-    pqxx::work tx(c);
-    tx.exec_params(
-        "DELETE FROM sync.pending_children WHERE source = $1 AND stream = $2 AND parent_key = "
-        "ANY ($3::text[])",
-        source, stream, text_array(keys));
-    tx.commit();
-    return 0;
-  });
+  change_pending_children("clearing sync.pending_children",
+                          "DELETE FROM sync.pending_children WHERE source = $1 AND stream = $2 "
+                          "AND parent_key = ANY ($3::text[])",
+                          source, stream, keys);
 }
 
 std::vector<StreamStatusRow> SyncStore::status_rows() {

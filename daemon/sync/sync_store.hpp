@@ -141,6 +141,9 @@ class SyncStore {
   auto with_reconnect(const char* what, F&& work, int attempts = kReconnectAttempts);
   static constexpr int kReconnectAttempts = 8;
   pqxx::connection_base& connection();
+  void change_pending_children(const char* what, const std::string& sql,
+                               const std::string& source, const std::string& stream,
+                               const std::vector<std::string>& keys);
 
   std::string url_;
   struct Connection;
