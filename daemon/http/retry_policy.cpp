@@ -61,6 +61,12 @@ std::optional<RetryPolicy::Milliseconds> RetryPolicy::retry_after(
     if (end == nullptr || *end != '\0') continue;
     const std::time_t when = timegm(&tm);
     if (when == static_cast<std::time_t>(-1)) continue;
+    // Compared in seconds before any conversion: system_clock counts nanoseconds, so a date
+    // more than 292 years away (year 9999, year 1600) overflows it (found by the fuzzer).
+    const auto now_seconds =
+        std::chrono::floor<std::chrono::seconds>(now.time_since_epoch()).count();
+    if (when < now_seconds) return Milliseconds{0};
+    if (when - now_seconds > retry_after_cap_.count() / 1000 + 1) return retry_after_cap_;
     const auto at = std::chrono::system_clock::from_time_t(when);
     if (at <= now) return Milliseconds{0};
     // Round up: waiting a little longer than asked is fine, shorter is not.

@@ -59,6 +59,15 @@ TEST(RetryPolicy, RetryAfterHttpDateIsMeasuredFromNow) {
   EXPECT_EQ(p.retry_after("Wed, 15 Nov 2023 22:13:20 GMT", now), seconds{300});
 }
 
+TEST(RetryPolicy, RetryAfterDatesCenturiesAwayAreCappedOrPastNotOverflowed) {
+  // system_clock counts nanoseconds (about 292 years each way): these dates overflowed it.
+  const auto p = policy();
+  const auto now = std::chrono::system_clock::from_time_t(1700000000);
+  EXPECT_EQ(p.retry_after("Fri, 31 Dec 9999 23:59:59 GMT", now), seconds{300});
+  EXPECT_EQ(p.retry_after("Mon, 01 Jan 1600 00:00:00 GMT", now), milliseconds{0});
+  EXPECT_EQ(p.retry_after("Tue, 14 Nov 2023 22:18:20 GMT", now), seconds{300});
+}
+
 TEST(RetryPolicy, UnparsableRetryAfterFallsBackToBackoff) {
   auto p = policy();
   const auto now = std::chrono::system_clock::now();
