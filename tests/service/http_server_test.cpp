@@ -226,6 +226,27 @@ TEST_F(HttpServerTest, MalformedRequestsAre400) {
   }
 }
 
+// Beast's parser asks for more bytes when a request line ends too soon after the target, even
+// with the whole header received; such a request is answered 400 at once, not after the
+// read timeout with no answer (found by fuzzing the server).
+TEST_F(HttpServerTest, CompleteHeaderWithAShortRequestLineIs400AtOnce) {
+  HttpServerOptions options;
+  options.read_timeout = 60s;  // far past the client's 3 s: only a prompt answer passes
+  start(options);
+  for (const std::string& bytes :
+       {std::string("GET / x\r\n\r\n"), std::string("HEAD /healthz 1.1\r\n\r\n"),
+        std::string("GET /metrics H/1\r\n\r\n")}) {
+    Client client(address_, 3000ms);
+    ASSERT_TRUE(client.connected());
+    client.send(bytes);
+    bool closed = false;
+    const auto r = client.read_until_closed(&closed);
+    EXPECT_EQ(status_of(r), 400u) << bytes;
+    EXPECT_TRUE(closed) << bytes;
+    EXPECT_NE(r.find("Connection: close"), std::string::npos) << r;
+  }
+}
+
 TEST_F(HttpServerTest, KeptAliveConnectionServesSeveralRequests) {
   start();
   Client client(address_);
