@@ -3,6 +3,8 @@
 //   2. SET LOCAL TimeZone; CREATE TEMP TABLE ps_stage; COPY ps_stage FROM STDIN + the data
 //   3. the merge (upsert, update-only or snapshot); sync.record_window; backfill progress
 //   4. COMMIT
+// (A window whose rows are parents of a child stream adds one: their keys into
+// sync.pending_children, before COMMIT.)
 // A first read of created-date days (issue 16) takes five and no merge:
 //   1. BEGIN
 //   2. is this window a gap with no row yet? ; SET LOCAL TimeZone
@@ -53,6 +55,17 @@ std::string no_rows_yet(pqxx::transaction_base& tx, const TableLayout& layout,
 
 WriteCounts write_window(pqxx::connection_base& connection, const TableLayout& layout,
                          const std::string& copy_text, std::int64_t rows, const WindowRecord& w);
+
+// WindowRecord::child_streams: one statement for every child stream and key.
+void record_pending_children(pqxx::transaction_base& tx, const TableLayout& layout,
+                             const WindowRecord& w, const WriteCounts& counts) {
+  const auto& keys = layout.changed_key.empty() ? w.parent_keys : counts.changed_keys;
+  if (w.child_streams.empty() || keys.empty()) return;
+  tx.exec_params(
+      "INSERT INTO sync.pending_children (source, stream, parent_key) SELECT $1, s, k FROM "
+      "unnest($2::text[]) AS s, unnest($3::text[]) AS k ON CONFLICT DO NOTHING",
+      w.source, text_array(w.child_streams), text_array(keys));
+}
 
 // PostgreSQL's disk-full error names a file ("could not extend file "pg_tblspc/16385/..."): the
 // table and stream are named in front of it. The SQLSTATE is kept for the failure policy.
@@ -120,6 +133,7 @@ WriteCounts write_window(pqxx::connection_base& connection, const TableLayout& l
       counts.inserted = rows;
       counts.direct = true;
       tx.exec(riders.after_merge);
+      record_pending_children(tx, layout, w, counts);
       tx.commit();
       return counts;
     }
@@ -131,6 +145,7 @@ WriteCounts write_window(pqxx::connection_base& connection, const TableLayout& l
     tx.exec(riders.before_stage + riders.after_merge);
     counts.updated += mark_removed(tx, layout, w.source, false);
   }
+  record_pending_children(tx, layout, w, counts);
   tx.commit();
   return counts;
 }

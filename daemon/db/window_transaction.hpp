@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "daemon/db/staging_writer.hpp"
 
@@ -25,6 +26,12 @@ struct WindowRecord {
   std::string timezone;              // how upstream datetimes without offset are read
   std::optional<DayRange> window;    // recorded in sync.windows when set
   std::optional<DayRange> backfill;  // recorded in sync.backfill_progress when set
+  // The child streams (invoices of licenses, ...) whose parents these rows are: the parents'
+  // keys go into sync.pending_children in the same transaction, so a pass that stops after
+  // this commit cannot lose them. The keys are `parent_keys`, or the upsert's changed keys
+  // when layout.changed_key is set (children of changed rows only).
+  std::vector<std::string> child_streams{};
+  std::vector<std::string> parent_keys{};
 };
 
 // Writes `rows` COPY lines of `copy_text` into layout.table and records the window, all in one

@@ -261,6 +261,10 @@ awaitable<PassOutcome> SourceRunner::pass(const std::set<std::string>& due) {
       }
       StreamRun run(spec);
       run.collect = collect_column_for(spec);
+      if (!run.collect.empty())
+        for (const auto& other : stream_specs(source_.kind))
+          if (other.parent == spec.name && selected(other.name))
+            run.child_streams.push_back(other.name);
       const RunStatus status = co_await run_stream(run, keys_by_parent);
       ok = ok && (status == RunStatus::succeeded || status == RunStatus::not_applicable);
       if (!run.collect.empty()) keys_by_parent[spec.name] = std::move(run.keys);
@@ -366,27 +370,24 @@ awaitable<RunStatus> SourceRunner::run_stream(
       const auto parents = co_await stores_.run(std::move(read_keys));
       co_await read_children(context_, run, parents);
     } else if (spec.mode == SyncMode::per_parent) {
+      // The parents' windows recorded their keys in sync.pending_children as they committed:
+      // this pass's parents and those an earlier run left unread (a failed child request, a
+      // pass stopped or killed before its children were read) are read, and cleared batch by
+      // batch.
+      auto read_pending = [=](SyncStore& s) { return s.pending_children(source, stream); };
+      const auto pending = co_await stores_.run(std::move(read_pending));
       const auto it = keys.find(spec.parent);
-      if (it != keys.end()) {
-        // The parents this pass read, and those an earlier run left unread: recorded before
-        // their children are read, cleared batch by batch (sync.pending_children).
-        auto read_pending = [=](SyncStore& s) { return s.pending_children(source, stream); };
-        const auto pending = co_await stores_.run(std::move(read_pending));
-        std::vector<std::string> parents = it->second;
-        const std::set<std::string> read(parents.begin(), parents.end());
-        for (const auto& k : pending)
-          if (!read.count(k)) parents.push_back(k);
-        if (parents.size() > it->second.size())
-          spdlog::info("source {} stream {}: {} parent(s) an earlier run left unread are read too",
-                       source, stream, parents.size() - it->second.size());
-        auto record = [=](SyncStore& s) {
-          s.add_pending_children(source, stream, parents);
-          return 0;
-        };
-        co_await stores_.run(std::move(record));
-        run.pending_tracked = true;
-        co_await read_children(context_, run, parents);
-      }
+      std::vector<std::string> parents;
+      if (it != keys.end()) parents = it->second;
+      const std::size_t this_pass = parents.size();
+      const std::set<std::string> read(parents.begin(), parents.end());
+      for (const auto& k : pending)
+        if (!read.count(k)) parents.push_back(k);
+      if (parents.size() > this_pass)
+        spdlog::info("source {} stream {}: {} parent(s) an earlier run left unread are read too",
+                     source, stream, parents.size() - this_pass);
+      run.pending_tracked = true;
+      co_await read_children(context_, run, parents);
     } else {
       co_await read_whole(context_, run);
     }

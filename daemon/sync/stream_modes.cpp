@@ -52,6 +52,7 @@ struct Batch {
   std::string rows;
   std::int64_t count = 0;
   std::vector<Received> bodies;
+  std::vector<std::string> parent_keys;  // of the rows, for StreamRun::child_streams
 };
 
 awaitable<void> quarantine(SourceContext& ctx, StreamRun& run, const std::string& url,
@@ -154,6 +155,10 @@ awaitable<db::WriteCounts> commit(SourceContext& ctx, StreamRun& run, Batch batc
                                   std::optional<DateRange> backfill,
                                   const db::TableLayout* layout_of_batch = nullptr) {
   WindowCommit w{ctx.source.name, run.spec.name, ctx.source.timezone, window, backfill};
+  if (!run.child_streams.empty()) {
+    w.child_streams = run.child_streams;
+    w.parent_keys = std::move(batch.parent_keys);
+  }
   const db::TableLayout& layout = layout_of_batch != nullptr ? *layout_of_batch : run.layout;
   const std::int64_t rows = batch.count;
   auto work = [&layout, &text = batch.rows, rows, w](SyncStore& s) {
@@ -325,6 +330,8 @@ awaitable<void> read_window(SourceContext& ctx, StreamRun& run, DateRange range,
     if (changed_only) {
       changed_layout = run.layout;
       changed_layout.changed_key = run.collect;
+    } else if (!run.child_streams.empty()) {
+      batch.parent_keys = keys;
     }
     auto counts = co_await commit(ctx, run, std::move(batch), w, backfill,
                                   changed_only ? &changed_layout : nullptr);
@@ -405,6 +412,9 @@ awaitable<void> read_whole(SourceContext& ctx, StreamRun& run) {
     batch.count += static_cast<std::int64_t>(outcome.rows);
     batch.bodies.push_back(
         {fetched.url, fetched.response.status, std::move(fetched.response.body)});
+    if (!run.child_streams.empty())
+      batch.parent_keys.insert(batch.parent_keys.end(), outcome.collected.begin(),
+                               outcome.collected.end());
     if (!run.collect.empty())
       for (auto& k : outcome.collected) run.keys.push_back(std::move(k));
   }

@@ -38,6 +38,9 @@ struct StreamRun {
   int learned_days = 0;           // window size after adaptive splitting
   std::vector<std::string> keys;  // parent keys synced, for child streams
   std::string collect;            // the column whose values are collected
+  // The selected streams whose parent this is: the collected keys of each committed batch
+  // go into sync.pending_children for them, in the batch's transaction.
+  std::vector<std::string> child_streams;
   // The parents read by read_children are in sync.pending_children: each committed batch of
   // them is cleared there.
   bool pending_tracked = false;

@@ -270,7 +270,8 @@ void SyncStore::record_outcome(const std::string& source, const std::string& str
 
 db::WriteCounts SyncStore::commit(const db::TableLayout& layout, const std::string& copy_text,
                                   std::int64_t rows, const WindowCommit& w) {
-  db::WindowRecord record{w.source, w.stream, w.timezone, std::nullopt, std::nullopt};
+  db::WindowRecord record{w.source,     w.stream,        w.timezone, std::nullopt,
+                          std::nullopt, w.child_streams, w.parent_keys};
   if (w.window) record.window = db::DayRange{format_day(w.window->from), format_day(w.window->to)};
   if (w.backfill)
     record.backfill = db::DayRange{format_day(w.backfill->from), format_day(w.backfill->to)};
@@ -372,33 +373,18 @@ std::vector<std::string> SyncStore::pending_children(const std::string& source,
 }
 
 // One statement for any number of keys: the keys go as one text[] parameter.
-void SyncStore::change_pending_children(const char* what, const std::string& sql,
-                                        const std::string& source, const std::string& stream,
-                                        const std::vector<std::string>& keys) {
+void SyncStore::clear_pending_children(const std::string& source, const std::string& stream,
+                                       const std::vector<std::string>& keys) {
   if (keys.empty()) return;
-  with_reconnect(what, [&](pqxx::connection_base& c) {
+  with_reconnect("clearing sync.pending_children", [&](pqxx::connection_base& c) {
     pqxx::work tx(c);
-    tx.exec_params(sql, source, stream, db::text_array(keys));
+    tx.exec_params(
+        "DELETE FROM sync.pending_children WHERE source = $1 AND stream = $2 AND parent_key = "
+        "ANY ($3::text[])",
+        source, stream, db::text_array(keys));
     tx.commit();
     return 0;
   });
-}
-
-void SyncStore::add_pending_children(const std::string& source, const std::string& stream,
-                                     const std::vector<std::string>& keys) {
-  change_pending_children(
-      "writing sync.pending_children",
-      "INSERT INTO sync.pending_children (source, stream, parent_key) SELECT $1, $2, k FROM "
-      "unnest($3::text[]) AS k ON CONFLICT DO NOTHING",
-      source, stream, keys);
-}
-
-void SyncStore::clear_pending_children(const std::string& source, const std::string& stream,
-                                       const std::vector<std::string>& keys) {
-  change_pending_children("clearing sync.pending_children",
-                          "DELETE FROM sync.pending_children WHERE source = $1 AND stream = $2 "
-                          "AND parent_key = ANY ($3::text[])",
-                          source, stream, keys);
 }
 
 std::vector<StreamStatusRow> SyncStore::status_rows() {

@@ -46,6 +46,9 @@ struct WindowCommit {
   std::string timezone;               // how upstream datetimes without offset are read
   std::optional<DateRange> window;    // recorded in sync.windows when set
   std::optional<DateRange> backfill;  // recorded in sync.backfill_progress when set
+  // Recorded in sync.pending_children with the rows (db::WindowRecord::child_streams).
+  std::vector<std::string> child_streams{};
+  std::vector<std::string> parent_keys{};
 };
 
 // What the status page and /readyz show of one stream (sync.state, the last sync.runs row and
@@ -110,10 +113,8 @@ class SyncStore {
 
   // sync.pending_children (issue 15): parents whose children `stream` has not committed yet.
   std::vector<std::string> pending_children(const std::string& source, const std::string& stream);
-  // Records `keys` as pending (before their children are read), or clears them (once their
-  // children are committed). One statement each, however many keys.
-  void add_pending_children(const std::string& source, const std::string& stream,
-                            const std::vector<std::string>& keys);
+  // The parents' keys are recorded by the windows that commit them (WindowCommit); this
+  // clears them once their children are committed. One statement, however many keys.
   void clear_pending_children(const std::string& source, const std::string& stream,
                               const std::vector<std::string>& keys);
 
@@ -141,9 +142,6 @@ class SyncStore {
   auto with_reconnect(const char* what, F&& work, int attempts = kReconnectAttempts);
   static constexpr int kReconnectAttempts = 8;
   pqxx::connection_base& connection();
-  void change_pending_children(const char* what, const std::string& sql,
-                               const std::string& source, const std::string& stream,
-                               const std::vector<std::string>& keys);
 
   std::string url_;
   struct Connection;

@@ -240,5 +240,47 @@ TEST(E2eRecovery, ChildrenAFailedRunLeftUnreadAreReadByTheNextRun) {
   EXPECT_EQ(query_count(db.url(), "SELECT count(*) FROM sync.pending_children"), 0);
 }
 
+// A pass that stops after a parent's window committed (here a 401 on the parent's next window
+// stops the source) must not lose that window's children: the parents' keys are recorded in
+// sync.pending_children in the window's own transaction, so the next run reads them although
+// its lookback does not re-read the window (found by tests/soak, issue 15).
+TEST(E2eRecovery, ChildrenOfAWindowCommittedBeforeThePassStoppedAreReadByTheNextRun) {
+  const auto options = simulator_options(90);
+  sim::Simulator sim(options);
+  testing::TestDatabase db("e2e_pending_in_window");
+  ConfigSpec spec;
+  spec.database_url = db.url();
+  spec.base_url = sim.base_url();
+  spec.start_date = options.api.date_from;
+  spec.streams = {"solution_licenses", "solution_invoices"};
+  spec.lookback = "1d";  // the second run re-reads no old window
+  spec.retries = 1;
+  spec.concurrency = 1;
+  ConfigFile config(spec);
+  const auto ds = sim.api().snapshot();
+  sim::Fault rejected;
+  rejected.path = "/v2/partners/resellers/licenses";
+  rejected.skip = 1;  // the first window commits
+  rejected.count = 1000;
+  rejected.status = 401;
+  sim.add_fault(rejected);
+
+  const auto stopped = run_partnersync(config, {"--once"});
+  EXPECT_EQ(stopped.exit_code, 1) << stopped.errors;
+  // The test means something only if the committed window has licenses with invoices.
+  const auto landed = query_rows(db.url(), "SELECT license FROM livechat.solution_licenses");
+  const std::set<std::string> landed_set(landed.begin(), landed.end());
+  std::size_t invoices_of_landed = 0;
+  for (const auto& i : ds->solution_invoices) invoices_of_landed += landed_set.count(i.license);
+  ASSERT_GT(invoices_of_landed, 0u) << landed.size() << " license(s) landed";
+  EXPECT_EQ(query_count(db.url(), "SELECT count(*) FROM livechat.solution_invoices"), 0);
+
+  sim.clear_faults();
+  const auto next = run_partnersync(config, {"--once"});
+  ASSERT_EQ(next.exit_code, 0) << next.errors;
+  EXPECT_TRUE(same_rows(expected_solution_invoices(*ds), query_rows(db.url(), kSolutionInvoicesSql)));
+  EXPECT_EQ(query_count(db.url(), "SELECT count(*) FROM sync.pending_children"), 0);
+}
+
 }  // namespace
 }  // namespace partnersync::e2e

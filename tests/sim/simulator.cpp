@@ -296,6 +296,10 @@ struct Simulator::Impl {
     Ticket ticket{log.size() - 1, log_generation, std::nullopt};
     for (auto it = faults.begin(); it != faults.end(); ++it) {
       if (!it->path.empty() && it->path != api_request.path) continue;
+      if (it->skip > 0) {
+        --it->skip;
+        break;
+      }
       ticket.fault = *it;
       if (--it->count <= 0) faults.erase(it);
       break;

@@ -20,6 +20,7 @@ struct Fault {
   enum class Kind { status, delay, stall_body, close_mid_body, invalid_json, body };
   std::string path;  // exact request path without query; "" = every path
   int count = 1;
+  int skip = 0;  // the first `skip` requests it matches are answered normally
   Kind kind = Kind::status;
   unsigned status = 503;
   std::string retry_after;  // Retry-After header value, "" = none
