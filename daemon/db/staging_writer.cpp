@@ -5,6 +5,8 @@
 #include <libpq-fe.h>
 
 #include <algorithm>
+#include <cstdint>
+#include <cstdio>
 #include <pqxx/largeobject>
 #include <pqxx/pqxx>
 #include <stdexcept>
@@ -41,7 +43,7 @@ class RawConnection : pqxx::largeobject {
  public:
   // `sql` ends with the COPY statement; libpq stops at its CopyInResponse.
   static void copy_in(pqxx::dbtransaction& tx, const std::string& sql, std::string_view data,
-                      const char* target = "ps_stage") {
+                      const std::string& target) {
     tx.exec(sql);
     PGconn* const conn = raw_connection(tx);
     // libpq copies each message into its output buffer, sends it when it passes 8 KiB, and
@@ -59,7 +61,7 @@ class RawConnection : pqxx::largeobject {
     drain(conn, error, sqlstate, nullptr);
     if (failed != nullptr && error.empty()) error = PQerrorMessage(conn);
     check(conn, failed != nullptr ? failed : "copying", error, sqlstate,
-          std::string("COPY ") + target + " FROM STDIN");
+          "COPY " + target + " FROM STDIN");
   }
 
   // Runs `sql`, ';'-separated statements, and returns the first one's first row as text.
@@ -109,19 +111,23 @@ class RawConnection : pqxx::largeobject {
 
 void stage(pqxx::dbtransaction& tx, const TableLayout& layout, const std::string& copy_text,
            const std::string& before) {
+  const auto name = staging_table(layout);
+  // IF NOT EXISTS answers an existing table with a NOTICE, which libpqxx would print.
   RawConnection::copy_in(tx,
-                         before + "CREATE TEMP TABLE ps_stage ON COMMIT DROP AS SELECT " +
-                             join(tx, layout.columns) + " FROM " + quote_table(tx, layout.table) +
-                             " WITH NO DATA; COPY ps_stage (" + join(tx, layout.columns) +
-                             ") FROM STDIN",
-                         copy_text);
+                         before + "SELECT set_config('client_min_messages', 'warning', true); " +
+                             "CREATE TEMP TABLE IF NOT EXISTS " + name +
+                             " ON COMMIT DELETE ROWS AS SELECT " + join(tx, layout.columns) +
+                             " FROM " + quote_table(tx, layout.table) + " WITH NO DATA; COPY " +
+                             name + " (" + join(tx, layout.columns) + ") FROM STDIN",
+                         copy_text, name);
 }
 
 // The staged rows, one per key (the last staged wins: ctid order is COPY order in a table
-// that only this COPY filled).
+// that only this COPY filled, which the staging table's ON COMMIT DELETE ROWS and DISCARD TEMP
+// after a failed window (WindowRecord::discard_staged) keep true).
 std::string deduplicated(pqxx::transaction_base& tx, const TableLayout& layout) {
   return "SELECT DISTINCT ON (" + join(tx, layout.key) + ") " + join(tx, layout.columns) +
-         " FROM ps_stage ORDER BY " + join(tx, layout.key) + ", ctid DESC";
+         " FROM " + staging_table(layout) + " ORDER BY " + join(tx, layout.key) + ", ctid DESC";
 }
 
 WriteCounts upsert(pqxx::dbtransaction& tx, const TableLayout& layout, std::int64_t rows,
@@ -211,13 +217,15 @@ WriteCounts snapshot(pqxx::transaction_base& tx, const TableLayout& layout, std:
                      const std::string& source) {
   const auto table = quote_table(tx, layout.table);
   const auto cols = join(tx, layout.columns);
+  const auto staged = staging_table(layout);
   const std::string latest = "(SELECT max(taken_at) FROM " + table + " WHERE source = $1)";
   const std::string previous =
       "SELECT " + cols + " FROM " + table + " WHERE source = $1 AND taken_at = " + latest;
   const auto diff = tx.exec_params1("SELECT (SELECT count(*) FROM (" + previous +
                                         ") p), (SELECT count(*) FROM ((SELECT " + cols +
-                                        " FROM ps_stage EXCEPT " + previous + ") UNION ALL (" +
-                                        previous + " EXCEPT SELECT " + cols + " FROM ps_stage)) d)",
+                                        " FROM " + staged + " EXCEPT " + previous + ") UNION ALL (" +
+                                        previous + " EXCEPT SELECT " + cols + " FROM " + staged +
+                                        ")) d)",
                                     source);
   WriteCounts counts;
   if (diff[0].as<std::int64_t>() > 0 && diff[1].as<std::int64_t>() == 0) {
@@ -228,12 +236,29 @@ WriteCounts snapshot(pqxx::transaction_base& tx, const TableLayout& layout, std:
     return counts;
   }
   counts.inserted = tx.exec("INSERT INTO " + table + " (" + cols + ", taken_at) SELECT " + cols +
-                            ", now() FROM ps_stage")
+                            ", now() FROM " + staged)
                         .affected_rows();
   return counts;
 }
 
 }  // namespace
+
+std::string staging_table(const TableLayout& layout) {
+  std::uint32_t hash = 2166136261u;  // FNV-1a over the target's name and the staged columns
+  auto mix = [&hash](std::string_view text) {
+    for (const char c : text) {
+      hash ^= static_cast<unsigned char>(c);
+      hash *= 16777619u;
+    }
+    hash ^= 0xffu;  // a separator no name holds
+    hash *= 16777619u;
+  };
+  mix(layout.table);
+  for (const auto& c : layout.columns) mix(c);
+  char name[32];
+  std::snprintf(name, sizeof name, "ps_stage_%08x", static_cast<unsigned>(hash));
+  return name;
+}
 
 std::string text_array(const std::vector<std::string>& values) {
   std::string out = "{";
@@ -265,7 +290,7 @@ std::int64_t mark_removed(pqxx::dbtransaction& tx, const TableLayout& layout,
     for (const auto& k : layout.key)
       match +=
           (match.empty() ? "" : " AND ") + ("s." + tx.quote_name(k) + " = t." + tx.quote_name(k));
-    sql += " AND NOT EXISTS (SELECT 1 FROM ps_stage s WHERE " + match + ")";
+    sql += " AND NOT EXISTS (SELECT 1 FROM " + staging_table(layout) + " s WHERE " + match + ")";
   }
   if (layout.set_scope.empty()) return tx.exec_params(sql, source).affected_rows();
   return tx.exec_params(sql, source, text_array(layout.scope_values)).affected_rows();
@@ -277,7 +302,7 @@ bool copy_into_table(pqxx::dbtransaction& tx, const TableLayout& layout,
   try {
     RawConnection::copy_in(
         tx, "SAVEPOINT ps_direct; COPY " + table + " (" + join(tx, layout.columns) + ") FROM STDIN",
-        copy_text, layout.table.c_str());
+        copy_text, layout.table);
   } catch (const pqxx::sql_error& e) {
     if (e.sqlstate() != "23505") throw;  // unique_violation
     tx.exec("ROLLBACK TO SAVEPOINT ps_direct");

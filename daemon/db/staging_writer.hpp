@@ -1,5 +1,8 @@
 // Writes a window's rows: COPY into a temporary staging table, then one INSERT ... ON CONFLICT
 // DO UPDATE ... WHERE changed into the target, so an unchanged re-read writes nothing.
+// The staging table is the connection's, kept across windows (ON COMMIT DELETE ROWS): creating
+// and dropping one per window cost PostgreSQL a catalog write and a file per window, which
+// dominated passes of many small windows (many_sources_bench, issue 16).
 #pragma once
 
 #include <cstdint>
@@ -69,6 +72,10 @@ bool copy_into_table(pqxx::dbtransaction& tx, const TableLayout& layout,
 // Runs `sql` (';'-separated statements, in one round trip) and returns the first statement's
 // first row as text.
 std::vector<std::string> first_row(pqxx::dbtransaction& tx, const std::string& sql);
+
+// The staging table of a layout on every connection: ps_stage_ and a hash of the target's
+// name and the staged columns, so layouts that stage different columns never share one.
+std::string staging_table(const TableLayout& layout);
 
 // A PostgreSQL text[] literal of `values` ({"a","b\"c"}), for a bound parameter.
 std::string text_array(const std::vector<std::string>& values);

@@ -1,6 +1,6 @@
 // Four round trips per window (measured in the second session: fewer did not lower CPU):
 //   1. BEGIN
-//   2. SET LOCAL TimeZone; CREATE TEMP TABLE ps_stage; COPY ps_stage FROM STDIN + the data
+//   2. SET LOCAL TimeZone; CREATE TEMP TABLE IF NOT EXISTS ps_stage_*; COPY it FROM STDIN + data
 //   3. the merge (upsert, update-only or snapshot); sync.record_window; backfill progress
 //   4. COMMIT
 // (A window whose rows are parents of a child stream adds one: their keys into
@@ -108,6 +108,7 @@ WriteCounts write_window(pqxx::connection_base& connection, const TableLayout& l
   // system tz database (DST included).
   Riders riders;
   riders.before_stage = "SELECT set_config('TimeZone', " + tx.quote(w.timezone) + ", true); ";
+  if (w.discard_staged) riders.before_stage += "DISCARD TEMP; ";
   if (w.window) {
     riders.after_merge = "SELECT sync.record_window(" + tx.quote(w.source) + ", " +
                          tx.quote(w.stream) + ", " + tx.quote(w.window->from) + "::date, " +

@@ -32,6 +32,9 @@ struct WindowRecord {
   // when layout.changed_key is set (children of changed rows only).
   std::vector<std::string> child_streams{};
   std::vector<std::string> parent_keys{};
+  // The connection's staging tables may hold a failed window's rows (a rolled-back COPY leaves
+  // them dead in the file, and the upsert's last-wins relies on COPY order): DISCARD TEMP first.
+  bool discard_staged = false;
 };
 
 // Writes `rows` COPY lines of `copy_text` into layout.table and records the window, all in one

@@ -68,6 +68,9 @@ std::string_view status_name(RunStatus s) {
 struct SyncStore::Connection {
   // Shared: a shutdown's cancel request may still be using it after a reconnect.
   std::shared_ptr<pqxx::connection> c;
+  // False after a window failed on this connection: its staging tables may hold dead rows
+  // (db::WindowRecord::discard_staged). A new connection has none.
+  bool staging_clean = true;
 };
 
 SyncStore::SyncStore(std::string database_url)
@@ -77,7 +80,10 @@ SyncStore::~SyncStore() = default;
 void SyncStore::disconnect() { connection_->c.reset(); }
 
 pqxx::connection_base& SyncStore::connection() {
-  if (!connection_->c || !connection_->c->is_open()) connection_->c = db::connect(url_);
+  if (!connection_->c || !connection_->c->is_open()) {
+    connection_->c = db::connect(url_);
+    connection_->staging_clean = true;
+  }
   return *connection_->c;
 }
 
@@ -290,7 +296,11 @@ db::WriteCounts SyncStore::commit(const db::TableLayout& layout, const std::stri
         }
       }).detach();
     });
-    return db::commit_window(c, layout, copy_text, rows, record);
+    record.discard_staged = !connection_->staging_clean;
+    connection_->staging_clean = false;
+    auto written = db::commit_window(c, layout, copy_text, rows, record);
+    connection_->staging_clean = true;
+    return written;
   });
   if (counts.direct)
     spdlog::debug("source {} stream {} window {}..{}: first read, {} rows copied into {}", w.source,

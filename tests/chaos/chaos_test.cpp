@@ -337,10 +337,16 @@ TEST(Chaos, RandomKillsLoseAndDuplicateNothing) {
   EXPECT_EQ(query_count(url, "SELECT count(*) FROM sync.backfill_progress"), 0);
   const auto running = query_count(url, "SELECT count(*) FROM sync.runs WHERE status = 'running'");
   EXPECT_EQ(running, 0) << "runs left 'running' after the clean run";
-  // A staging table is a temporary table of the writer's backend (ps_stage, ON COMMIT DROP);
-  // one left behind would outlive its window in some backend's pg_temp schema.
-  const auto staging = query_count(
-      url, "SELECT count(*) FROM pg_class WHERE relname LIKE 'ps\\_stage%' AND relkind = 'r'");
+  // A staging table is a temporary table of the writer's connection (ps_stage_*, kept across
+  // windows, ON COMMIT DELETE ROWS): it must end with its backend, which exits shortly after
+  // the process that held it (polled for at most 10 s).
+  const auto staging_sql =
+      "SELECT count(*) FROM pg_class WHERE relname LIKE 'ps\\_stage%' AND relkind = 'r'";
+  auto staging = query_count(url, staging_sql);
+  for (int i = 0; i < 100 && staging > 0; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    staging = query_count(url, staging_sql);
+  }
   EXPECT_EQ(staging, 0) << "staging tables left";
   // Children a killed run left unread were read by a later run (sync.pending_children).
   EXPECT_EQ(query_count(url, "SELECT count(*) FROM sync.pending_children"), 0)

@@ -5,8 +5,13 @@
 #include <gtest/gtest.h>
 
 #include <chrono>
+#include <optional>
 #include <pqxx/pqxx>
+#include <string>
 #include <thread>
+#include <vector>
+
+#include "daemon/db/staging_writer.hpp"
 
 #include "tests/support/test_database.hpp"
 
@@ -41,6 +46,52 @@ TEST(SyncStore, DisconnectEndsItsBackendAndTheNextCallConnectsAgain) {
 
   EXPECT_TRUE(store.coverage("src", "affiliate_licenses").empty());
   EXPECT_EQ(backends_after(1), 1);
+}
+
+// The staging tables are the connection's, kept across windows (issue 16: creating and dropping
+// one per window dominated passes of many small windows), and a failed window discards them so
+// that no rolled-back rows stay behind the next COPY.
+TEST(SyncStore, StagingTablesAreKeptAcrossWindowsAndDiscardedAfterAFailedOne) {
+  TestDatabase db("sync_store_staging");
+  SyncStore store(db.url());
+  store.migrate();
+  pqxx::connection observer(db.url());
+  {
+    pqxx::work tx(observer);
+    tx.exec(
+        "CREATE TABLE one (source text, k text, v integer, last_changed_at timestamptz NOT NULL "
+        "DEFAULT now(), PRIMARY KEY (source, k)); CREATE TABLE two (LIKE one INCLUDING ALL)");
+    tx.commit();
+  }
+  auto staging = [&] {
+    pqxx::nontransaction tx(observer);
+    std::vector<std::string> oids;
+    for (const auto& row : tx.exec(
+             "SELECT oid::text FROM pg_class WHERE relname LIKE 'ps\\_stage%' AND relkind = 'r' "
+             "ORDER BY oid"))
+      oids.push_back(row[0].c_str());
+    return oids;
+  };
+  const db::TableLayout one{"one", {"source", "k", "v"}, {"source", "k"}};
+  const db::TableLayout two{"two", {"source", "k", "v"}, {"source", "k"}};
+  const WindowCommit w{"s", "stream", "UTC", std::nullopt, std::nullopt};
+  EXPECT_EQ(store.commit(one, "s\ta\t1\n", 1, w).inserted, 1);
+  const auto first = staging();
+  ASSERT_EQ(first.size(), 1u);
+  EXPECT_EQ(store.commit(one, "s\tb\t2\n", 1, w).inserted, 1);
+  EXPECT_EQ(staging(), first);  // the same table, not a new one
+  EXPECT_EQ(store.commit(two, "s\ta\t1\n", 1, w).inserted, 1);
+  EXPECT_EQ(staging().size(), 2u);  // one per layout
+
+  // A value PostgreSQL refuses fails the window after rows were staged ...
+  EXPECT_THROW(store.commit(one, "s\tc\t3\ns\td\tnot a number\n", 2, w), std::exception);
+  // ... and the next window on the connection starts from no staging table at all; the last
+  // of a key listed twice still wins.
+  EXPECT_EQ(store.commit(two, "s\tx\t1\ns\tx\t2\n", 2, w).inserted, 1);
+  EXPECT_EQ(staging().size(), 1u);
+  pqxx::nontransaction tx(observer);
+  EXPECT_EQ(tx.exec1("SELECT v FROM two WHERE k = 'x'")[0].as<int>(), 2);
+  EXPECT_EQ(tx.exec1("SELECT count(*) FROM one")[0].as<int>(), 2);
 }
 
 }  // namespace
