@@ -221,12 +221,11 @@ WriteCounts snapshot(pqxx::transaction_base& tx, const TableLayout& layout, std:
   const std::string latest = "(SELECT max(taken_at) FROM " + table + " WHERE source = $1)";
   const std::string previous =
       "SELECT " + cols + " FROM " + table + " WHERE source = $1 AND taken_at = " + latest;
-  const auto diff = tx.exec_params1("SELECT (SELECT count(*) FROM (" + previous +
-                                        ") p), (SELECT count(*) FROM ((SELECT " + cols +
-                                        " FROM " + staged + " EXCEPT " + previous + ") UNION ALL (" +
-                                        previous + " EXCEPT SELECT " + cols + " FROM " + staged +
-                                        ")) d)",
-                                    source);
+  const auto diff = tx.exec_params1(
+      "SELECT (SELECT count(*) FROM (" + previous + ") p), (SELECT count(*) FROM ((SELECT " + cols +
+          " FROM " + staged + " EXCEPT " + previous + ") UNION ALL (" + previous +
+          " EXCEPT SELECT " + cols + " FROM " + staged + ")) d)",
+      source);
   WriteCounts counts;
   if (diff[0].as<std::int64_t>() > 0 && diff[1].as<std::int64_t>() == 0) {
     tx.exec_params(

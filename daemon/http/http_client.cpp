@@ -231,6 +231,35 @@ void load_system_ca_store(ssl::context& context, error_code& ec) {
   }
 }
 
+ssl::context make_tls_context(const std::string& ca_file) {
+  ssl::context context{ssl::context::tls_client};
+  context.set_options(ssl::context::default_workarounds | ssl::context::no_sslv2 |
+                      ssl::context::no_sslv3 | ssl::context::no_tlsv1 | ssl::context::no_tlsv1_1);
+  error_code ec;
+  load_system_ca_store(context, ec);
+  if (ec) spdlog::warn("http: cannot load the system CA store: {}", ec.message());
+  if (!ca_file.empty()) {
+    context.load_verify_file(ca_file, ec);
+    if (ec) throw std::runtime_error("http.ca_file: cannot load " + ca_file + ": " + ec.message());
+  }
+  context.set_verify_mode(ssl::verify_peer);
+  return context;
+}
+
+// One TLS context per CA file for the whole process, shared by every source's client while
+// any holds it: each context holds its own copy of the CA store and OpenSSL's state, which
+// 100 sources in one daemon paid 100 times (many_sources_bench, issue 16).
+std::shared_ptr<ssl::context> shared_tls_context(const std::string& ca_file) {
+  static std::mutex mutex;
+  static std::map<std::string, std::weak_ptr<ssl::context>> contexts;
+  std::lock_guard lock(mutex);
+  auto& slot = contexts[ca_file];
+  if (auto existing = slot.lock()) return existing;
+  auto made = std::make_shared<ssl::context>(make_tls_context(ca_file));
+  slot = made;
+  return made;
+}
+
 }  // namespace
 
 struct Client::Impl {
@@ -242,7 +271,7 @@ struct Client::Impl {
   // Made at the first https:// connection (or at once when http.ca_file is set, so a bad file
   // is a startup error): loading OpenSSL's providers and the system CA store costs ~3 MiB of
   // resident memory that a plain-http source never needs.
-  std::optional<ssl::context> tls;
+  std::shared_ptr<ssl::context> tls;
   std::once_flag tls_once;
   ClientCounters counters;
   // Holding a slot = one message in this bounded channel; a full channel makes senders
@@ -268,24 +297,7 @@ struct Client::Impl {
   }
 
   ssl::context& tls_context() {
-    std::call_once(tls_once, [this] {
-      ssl::context context{ssl::context::tls_client};
-      context.set_options(ssl::context::default_workarounds | ssl::context::no_sslv2 |
-                          ssl::context::no_sslv3 | ssl::context::no_tlsv1 |
-                          ssl::context::no_tlsv1_1);
-      error_code ec;
-      load_system_ca_store(context, ec);
-      if (ec) spdlog::warn("http: cannot load the system CA store: {}", ec.message());
-      if (!options.ca_file.empty()) {
-        context.load_verify_file(options.ca_file, ec);
-        if (ec) {
-          throw std::runtime_error("http.ca_file: cannot load " + options.ca_file + ": " +
-                                   ec.message());
-        }
-      }
-      context.set_verify_mode(ssl::verify_peer);
-      tls.emplace(std::move(context));
-    });
+    std::call_once(tls_once, [this] { tls = shared_tls_context(options.ca_file); });
     return *tls;
   }
 

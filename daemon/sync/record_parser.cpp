@@ -8,6 +8,7 @@
 #include <climits>
 #include <cstdint>
 #include <cstring>
+#include <memory>
 
 #include "daemon/sync/copy_text.hpp"
 #include "daemon/sync/envelopes.hpp"
@@ -46,8 +47,7 @@ struct RecordParser::Impl final : RecordSink {
   std::unique_ptr<model::KeyDeriver> deriver;
   std::vector<int> derive_columns;              // KeyDerivation::inputs as column indexes
   std::vector<std::string_view> derive_inputs;  // their values for one row
-  sj::parser parser;
-  simdjson::padded_string copy;  // used when a body lacks padding
+  simdjson::padded_string copy;                 // used when a body lacks padding
   std::vector<Cell> cells;
   const char* body_end = nullptr;  // of the body being parsed
   std::string row;                 // one row's typed columns, escaped, before they join `out`
@@ -340,6 +340,19 @@ RecordParser& RecordParser::operator=(RecordParser&&) noexcept = default;
 
 const std::vector<std::string>& RecordParser::column_names() const { return impl_->names; }
 
+namespace {
+// One simdjson parser (its buffers are a few times the largest body read) for every
+// RecordParser of the thread: parse() never suspends, so no two parses share it at once, and
+// many sources syncing at once hold one parser's buffers, not one each (issue 16).
+thread_local std::unique_ptr<sj::parser> t_parser;
+sj::parser& shared_parser() {
+  if (!t_parser) t_parser = std::make_unique<sj::parser>();
+  return *t_parser;
+}
+}  // namespace
+
+void RecordParser::release_shared_buffers() { t_parser.reset(); }
+
 ParseOutcome RecordParser::parse(const std::string& body, const EndpointSpec& endpoint,
                                  const ParseContext& context, std::string& out,
                                  std::string_view collect) {
@@ -365,12 +378,12 @@ ParseOutcome RecordParser::parse(const std::string& body, const EndpointSpec& en
   try {
     sj::document doc;
     if (body.capacity() >= body.size() + simdjson::SIMDJSON_PADDING) {
-      doc =
-          m.parser.iterate(simdjson::padded_string_view(body.data(), body.size(), body.capacity()));
+      doc = shared_parser().iterate(
+          simdjson::padded_string_view(body.data(), body.size(), body.capacity()));
       m.body_end = body.data() + body.size();
     } else {
       m.copy = simdjson::padded_string(body);
-      doc = m.parser.iterate(m.copy);
+      doc = shared_parser().iterate(m.copy);
       m.body_end = m.copy.data() + m.copy.size();
     }
     read_envelope(doc, endpoint, m);

@@ -80,6 +80,10 @@ class RecordParser {
   ParseOutcome parse(const std::string& body, const EndpointSpec& endpoint,
                      const ParseContext& context, std::string& out, std::string_view collect = {});
 
+  // The simdjson parser behind parse() is the thread's, shared by every RecordParser: this
+  // frees its buffers (sized by the largest body read) for an idle daemon.
+  static void release_shared_buffers();
+
  private:
   struct Impl;
   std::unique_ptr<Impl> impl_;

@@ -11,6 +11,7 @@
 #include <set>
 
 #include "daemon/sync/daemon_service.hpp"
+#include "daemon/sync/record_parser.hpp"
 #include "daemon/sync/source_runner.hpp"
 #include "daemon/sync/store_pool.hpp"
 
@@ -95,6 +96,7 @@ boost::asio::awaitable<void> run_on_schedule(SourceRunner& runner, StorePool& st
       if (earliest - Clock::now() > std::chrono::minutes(1)) {
         runner.close_idle_connections();
         stores.close_idle();
+        RecordParser::release_shared_buffers();
       }
       malloc_trim(0);
     }

@@ -276,7 +276,7 @@ void SyncStore::record_outcome(const std::string& source, const std::string& str
 
 db::WriteCounts SyncStore::commit(const db::TableLayout& layout, const std::string& copy_text,
                                   std::int64_t rows, const WindowCommit& w) {
-  db::WindowRecord record{w.source,     w.stream,        w.timezone, std::nullopt,
+  db::WindowRecord record{w.source,     w.stream,        w.timezone,   std::nullopt,
                           std::nullopt, w.child_streams, w.parent_keys};
   if (w.window) record.window = db::DayRange{format_day(w.window->from), format_day(w.window->to)};
   if (w.backfill)
