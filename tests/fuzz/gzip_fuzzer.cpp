@@ -1,7 +1,8 @@
 // libFuzzer target: gzip response bodies through gunzip_body (libdeflate sized by the trailer,
 // zlib when the trailer lies or the body is cut) and gunzip_body_streaming. Never a crash, the
 // decoded body never over the limit, a refused body left untouched, and both decoders agree on
-// what is ok and on the bytes. The first 2 bytes choose the limit (0 to 64 KiB, or 1 MiB).
+// what is ok and on the bytes. The first 2 bytes choose the limit (0 to 64 KiB, or 256 KiB:
+// four of the streaming decoder's 64 KiB steps; larger ones only slow every run down).
 #include <cstddef>
 #include <cstdint>
 #include <string>
@@ -19,7 +20,7 @@ constexpr std::size_t kPadding = 64;  // what simdjson may read past the end
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   if (size < 2) return 0;
   const unsigned knob = data[0] | unsigned{data[1]} << 8;
-  const std::size_t limit = knob == 0xffff ? std::size_t{1} << 20 : knob;
+  const std::size_t limit = knob == 0xffff ? std::size_t{256} << 10 : knob;
   const std::string input(reinterpret_cast<const char*>(data + 2), size - 2);
 
   std::string whole = input;
