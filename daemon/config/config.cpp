@@ -14,6 +14,7 @@
 #include <cerrno>
 #include <charconv>
 #include <cmath>
+#include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <limits>
@@ -36,6 +37,27 @@ namespace {
 // A value quoted for a message, kept on one line.
 std::string quote(std::string_view value) { return obs::json_quoted(value); }
 
+// `text` with its control characters escaped as JSON writes them: what a message says in its
+// own words stays one line too (yaml-cpp's "unknown escape character: " ends in the raw
+// character, a newline included; found by the config fuzzer).
+std::string one_line(std::string_view text) {
+  std::string out;
+  out.reserve(text.size());
+  for (const char c : text) {
+    const auto byte = static_cast<unsigned char>(c);
+    if (byte >= 0x20 && byte != 0x7f) {
+      out.push_back(c);
+    } else if (c == '\n' || c == '\r' || c == '\t') {
+      out += c == '\n' ? "\\n" : c == '\r' ? "\\r" : "\\t";
+    } else {
+      char buf[8];
+      std::snprintf(buf, sizeof buf, "\\u%04x", static_cast<unsigned>(byte));
+      out += buf;
+    }
+  }
+  return out;
+}
+
 namespace fs = std::filesystem;
 using connectors::kHelpdeskStreams;
 using connectors::kLiveagentStreams;
@@ -43,8 +65,15 @@ using connectors::kLivechatStreams;
 
 constexpr std::string_view kDefaultLivechatBaseUrl = "https://api.livechatinc.com";
 
+// A YAML key may be any string: one holding a control character ("a\nb") is shown quoted and
+// escaped, so that the key path, and the message naming it, stays on one line (found by the
+// config fuzzer).
 std::string child(const std::string& path, std::string_view key) {
-  return path.empty() ? std::string(key) : path + "." + std::string(key);
+  const bool plain = std::none_of(key.begin(), key.end(), [](char c) {
+    return static_cast<unsigned char>(c) < 0x20 || c == 0x7f;
+  });
+  const std::string shown = plain ? std::string(key) : quote(key);
+  return path.empty() ? shown : path + "." + shown;
 }
 
 std::string element(const std::string& path, std::size_t index) {
@@ -664,7 +693,7 @@ ConfigError::ConfigError(const std::string& file, const std::string& key_path,
                          const std::string& problem)
     // The problem may quote a configured value; redact() masks any registered secret in it.
     : std::runtime_error(file + ": " + (key_path.empty() ? "" : key_path + ": ") +
-                         obs::redact(problem)),
+                         one_line(obs::redact(problem))),
       key_path_(key_path) {}
 
 const Source* Config::find_source(const std::string& name) const {

@@ -4,6 +4,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
@@ -12,6 +13,8 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <optional>
+#include <sstream>
 #include <string_view>
 #include <unordered_set>
 #include <vector>
@@ -30,6 +33,7 @@ constexpr auto nothrow = asio::as_tuple(asio::use_awaitable);
 // most, so that closing does not reset the connection before the client read the answer.
 constexpr std::chrono::milliseconds kLingerTimeout{1000};
 constexpr std::size_t kLingerBytes = std::size_t{64} * 1024;
+constexpr std::size_t kReadSize = 4096;  // what one read of a request header asks for
 const auto& kHttpErrors = bhttp::make_error_code(bhttp::error::bad_method).category();
 
 constexpr std::string_view kBusyAnswer =
@@ -107,7 +111,7 @@ Response make_response(unsigned status, unsigned version, const std::string& con
   return res;
 }
 
-Response answer_request(HttpServer::Impl& impl, const bhttp::request<bhttp::empty_body>& req,
+Response answer_request(const HttpHandlers& handlers, const bhttp::request<bhttp::empty_body>& req,
                         const bhttp::request_parser<bhttp::empty_body>& parser) {
   const unsigned version = req.version();
   if (req.method() != bhttp::verb::get && req.method() != bhttp::verb::head) {
@@ -124,13 +128,13 @@ Response answer_request(HttpServer::Impl& impl, const bhttp::request<bhttp::empt
   const std::string_view path = target.substr(0, target.find('?'));
   const std::function<HttpAnswer()>* handler = nullptr;
   if (path == "/healthz")
-    handler = &impl.handlers.healthz;
+    handler = &handlers.healthz;
   else if (path == "/readyz")
-    handler = &impl.handlers.readyz;
+    handler = &handlers.readyz;
   else if (path == "/metrics")
-    handler = &impl.handlers.metrics;
+    handler = &handlers.metrics;
   else if (path == "/")
-    handler = &impl.handlers.status_page;
+    handler = &handlers.status_page;
   if (handler == nullptr || !*handler)
     return make_response(404, version, "text/plain; charset=utf-8",
                          "not found: try /, /healthz, /readyz or /metrics\n");
@@ -158,40 +162,100 @@ asio::awaitable<void> close_gracefully(Connection& conn) {
   conn.stream.close();
 }
 
-// Reads one request header into `parser`, as bhttp::async_read_header does, with one
-// difference: Beast 1.81's parser asks for more input when fewer than 8 bytes follow the
-// target, even after the blank line that ends the header arrived ("GET / x\r\n\r\n"), and
-// async_read_header would wait for bytes that never come. Such a request is answered
-// `cut_short` at once.
+// Parses what `buffer` holds into `parser`: {} once the header is complete, need_more when the
+// parser wants more bytes, another error for a malformed request. Beast 1.81's parser asks for
+// more input when fewer than 8 bytes follow the target, even after the blank line that ends the
+// header arrived ("GET / x\r\n\r\n"): waiting would be for bytes that never come, so such a
+// request is `cut_short` (bad_version) at once.
+beast::error_code parse_buffered(beast::flat_buffer& buffer,
+                                 bhttp::request_parser<bhttp::empty_body>& parser,
+                                 bool& cut_short) {
+  beast::error_code ec;
+  buffer.consume(parser.put(buffer.data(), ec));
+  if (!ec && parser.is_header_done()) return ec;
+  if (ec && ec != bhttp::error::need_more) return ec;
+  // The parser looks for the blank line before it parses: once it was seen, "need more"
+  // means a part of the request line or of a field ended too soon.
+  const std::string_view unparsed(static_cast<const char*>(buffer.data().data()), buffer.size());
+  if (ec && unparsed.find("\r\n\r\n") != std::string_view::npos) {
+    cut_short = true;
+    return bhttp::error::bad_version;
+  }
+  return bhttp::error::need_more;
+}
+
+// What a read that ended with the connection's end leaves: nothing (end_of_stream) or a
+// partial request.
+beast::error_code ended(const beast::flat_buffer& buffer,
+                        const bhttp::request_parser<bhttp::empty_body>& parser) {
+  if (!parser.got_some() && buffer.size() == 0) return bhttp::error::end_of_stream;
+  return bhttp::error::partial_message;
+}
+
+// Reads one request header into `parser`, as bhttp::async_read_header does, but through
+// parse_buffered (a request cut short is answered at once, not left to the read timeout).
 asio::awaitable<beast::error_code> read_header(Connection& conn, beast::flat_buffer& buffer,
                                                bhttp::request_parser<bhttp::empty_body>& parser,
                                                bool& cut_short) {
-  constexpr std::size_t kReadSize = 4096;
   cut_short = false;
   for (;;) {
     if (buffer.size() > 0) {
-      beast::error_code ec;
-      buffer.consume(parser.put(buffer.data(), ec));
-      if (!ec && parser.is_header_done()) co_return ec;
-      if (ec && ec != bhttp::error::need_more) co_return ec;
-      // The parser looks for the blank line before it parses: once it was seen, "need more"
-      // means a part of the request line or of a field ended too soon.
-      const std::string_view unparsed(static_cast<const char*>(buffer.data().data()),
-                                      buffer.size());
-      if (ec && unparsed.find("\r\n\r\n") != std::string_view::npos) {
-        cut_short = true;
-        co_return bhttp::error::bad_version;
-      }
+      const beast::error_code ec = parse_buffered(buffer, parser, cut_short);
+      if (ec != bhttp::error::need_more) co_return ec;
     }
     auto space = buffer.prepare(kReadSize);
     auto [read_ec, n] = co_await conn.stream.async_read_some(space, nothrow);
     buffer.commit(n);
-    if (read_ec == asio::error::eof) {
-      if (!parser.got_some() && buffer.size() == 0) co_return bhttp::error::end_of_stream;
-      co_return bhttp::error::partial_message;
-    }
+    if (read_ec == asio::error::eof) co_return ended(buffer, parser);
     if (read_ec) co_return read_ec;
   }
+}
+
+// The answer to what read_header found, and whether the connection carries another request
+// afterwards; no answer when there is nobody to answer (the client left, went quiet past the
+// read timeout, or the socket failed).
+struct Reply {
+  std::optional<Response> response;
+  bool reuse = false;
+};
+
+Reply reply_to(const HttpHandlers& handlers, const HttpServerOptions& options,
+               beast::error_code read_ec, bool cut_short,
+               const bhttp::request_parser<bhttp::empty_body>& parser) {
+  std::optional<Response> res;
+  if (cut_short) {
+    res = make_response(400, 11, "text/plain; charset=utf-8",
+                        "malformed request: the request line or a header field is cut short\n");
+  } else if (read_ec == bhttp::error::header_limit) {
+    res = make_response(
+        431, 11, "text/plain; charset=utf-8",
+        "request header over " + std::to_string(options.max_header_bytes) + " bytes\n");
+  } else if (read_ec && read_ec.category() == kHttpErrors &&
+             read_ec != bhttp::error::end_of_stream && read_ec != bhttp::error::partial_message) {
+    res = make_response(400, 11, "text/plain; charset=utf-8",
+                        "malformed request: " + read_ec.message() + "\n");
+  } else if (read_ec) {
+    return {};
+  }
+  const bool keep_alive = !res && parser.get().keep_alive();
+  bool head = false;
+  if (!res) {
+    head = parser.get().method() == bhttp::verb::head;
+    res = answer_request(handlers, parser.get(), parser);
+    spdlog::debug("HTTP {} {} {}", std::string_view(parser.get().method_string()),
+                  std::string_view(parser.get().target())
+                      .substr(0, std::string_view(parser.get().target()).find('?')),
+                  res->result_int());
+  }
+  // Nothing of the request body was read: the connection cannot carry another request.
+  const bool reuse = keep_alive && res->result_int() < 400;
+  res->keep_alive(reuse);
+  if (head) {
+    const auto length = res->body().size();
+    res->body().clear();
+    res->content_length(length);
+  }
+  return {std::move(res), reuse};
 }
 
 asio::awaitable<void> serve(std::shared_ptr<HttpServer::Impl> impl,
@@ -211,41 +275,10 @@ asio::awaitable<void> serve(std::shared_ptr<HttpServer::Impl> impl,
     bool cut_short = false;
     const auto read_ec = co_await read_header(*conn, buffer, parser, cut_short);
     if (impl->stopped) co_return;
-    std::optional<Response> res;
-    if (cut_short) {
-      res = make_response(400, 11, "text/plain; charset=utf-8",
-                          "malformed request: the request line or a header field is cut short\n");
-    } else if (read_ec == bhttp::error::header_limit) {
-      res = make_response(
-          431, 11, "text/plain; charset=utf-8",
-          "request header over " + std::to_string(impl->options.max_header_bytes) + " bytes\n");
-    } else if (read_ec && read_ec.category() == kHttpErrors &&
-               read_ec != bhttp::error::end_of_stream && read_ec != bhttp::error::partial_message) {
-      res = make_response(400, 11, "text/plain; charset=utf-8",
-                          "malformed request: " + read_ec.message() + "\n");
-    } else if (read_ec) {
-      // The client left, went quiet past the read timeout, or the socket failed: nobody to
-      // answer.
+    auto [res, reuse] = reply_to(impl->handlers, impl->options, read_ec, cut_short, parser);
+    if (!res) {
       conn->stream.close();
       co_return;
-    }
-    const bool keep_alive = !res && parser.get().keep_alive();
-    bool head = false;
-    if (!res) {
-      head = parser.get().method() == bhttp::verb::head;
-      res = answer_request(*impl, parser.get(), parser);
-      spdlog::debug("HTTP {} {} {}", std::string_view(parser.get().method_string()),
-                    std::string_view(parser.get().target())
-                        .substr(0, std::string_view(parser.get().target()).find('?')),
-                    res->result_int());
-    }
-    // Nothing of the request body was read: the connection cannot carry another request.
-    const bool reuse = keep_alive && res->result_int() < 400;
-    res->keep_alive(reuse);
-    if (head) {
-      const auto length = res->body().size();
-      res->body().clear();
-      res->content_length(length);
     }
     conn->stream.expires_after(impl->options.write_timeout);
     auto [write_ec, write_n] = co_await bhttp::async_write(conn->stream, *res, nothrow);
@@ -344,5 +377,38 @@ std::string HttpServer::local_address() const {
 }
 
 std::size_t HttpServer::open_connections() const { return impl_->connections.size(); }
+
+std::string answer_raw_requests(std::string_view bytes, const HttpHandlers& handlers,
+                                const HttpServerOptions& options, std::size_t read_size) {
+  read_size = std::clamp<std::size_t>(read_size, 1, kReadSize);
+  beast::flat_buffer buffer;
+  std::string out;
+  for (;;) {
+    // serve()'s loop, with reads of at most read_size bytes from `bytes` for the socket's.
+    bhttp::request_parser<bhttp::empty_body> parser;
+    parser.header_limit(static_cast<std::uint32_t>(options.max_header_bytes));
+    bool cut_short = false;
+    beast::error_code read_ec;
+    for (;;) {
+      if (buffer.size() > 0) {
+        read_ec = parse_buffered(buffer, parser, cut_short);
+        if (read_ec != bhttp::error::need_more) break;
+      }
+      if (bytes.empty()) {
+        read_ec = ended(buffer, parser);
+        break;
+      }
+      const std::size_t n = std::min(read_size, bytes.size());
+      buffer.commit(asio::buffer_copy(buffer.prepare(n), asio::buffer(bytes.data(), n)));
+      bytes.remove_prefix(n);
+    }
+    auto [res, reuse] = reply_to(handlers, options, read_ec, cut_short, parser);
+    if (!res) return out;
+    std::ostringstream written;
+    written << *res;
+    out += written.str();
+    if (!reuse) return out;
+  }
+}
 
 }  // namespace partnersync::service

@@ -9,6 +9,7 @@
 #include <memory>
 #include <stdexcept>
 #include <string>
+#include <string_view>
 
 namespace partnersync::service {
 
@@ -65,5 +66,14 @@ class HttpServer {
  private:
   std::shared_ptr<Impl> impl_;
 };
+
+// What serve() writes on a connection that receives `bytes` and then ends, without a socket:
+// the same parsing, limits and routing, each request answered in turn while the connection
+// would be kept, reads of at most `read_size` bytes (1 to 4096) as a socket may deliver them.
+// For the fuzzer (tests/fuzz/http_server_fuzzer.cpp); timeouts and the connection limit are
+// the socket's part and not covered.
+std::string answer_raw_requests(std::string_view bytes, const HttpHandlers& handlers,
+                                const HttpServerOptions& options = {},
+                                std::size_t read_size = 4096);
 
 }  // namespace partnersync::service

@@ -36,6 +36,20 @@ TEST(ConfigReject, UnknownKeyInEachSection) {
   EXPECT_EQ(error_of("database:\n  url: x\n  pool: 3\n"), "cfg.yaml: database.pool: unknown key");
 }
 
+TEST(ConfigReject, UnknownKeyWithAControlCharacterIsNamedOnOneLine) {
+  EXPECT_EQ(error_of(livechat_doc("", "\"unknown\\nkey\": 1\n")),
+            "cfg.yaml: \"unknown\\nkey\": unknown key");
+  EXPECT_EQ(error_of(livechat_doc("", "sync:\n  intervals:\n    \"a\\tb\": 1m\n")),
+            "cfg.yaml: sync.intervals.\"a\\tb\": unknown stream \"a\\tb\"");
+}
+
+TEST(ConfigReject, YamlMessageAboutAControlCharacterStaysOnOneLine) {
+  // yaml-cpp's message for these three bytes ends in the raw line break it stopped at.
+  const std::string message = error_of(std::string("\xff\0\n", 3));
+  EXPECT_TRUE(message.starts_with("cfg.yaml: invalid YAML")) << message;
+  EXPECT_EQ(message.find('\n'), std::string::npos) << message;
+}
+
 TEST(ConfigReject, KeyRepeatedInOneMap) {
   EXPECT_EQ(error_of(livechat_doc("", "log:\n  level: info\n  level: debug\n")),
             "cfg.yaml: log.level: duplicate key");

@@ -312,6 +312,23 @@ TEST_F(HttpServerTest, HandlerThatThrowsAnswers500) {
   EXPECT_EQ(body_of(r), "internal error\n");
 }
 
+TEST_F(HttpServerTest, RawRequestsAreAnsweredAsOnASocket) {
+  // answer_raw_requests, the fuzzer's way in, runs serve()'s code: the same bytes give the same
+  // answers, whether they arrive at once or byte by byte.
+  start();
+  const std::string bytes =
+      "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\nHEAD /metrics HTTP/1.1\r\nHost: x\r\n\r\n"
+      "GET / x\r\n\r\n";
+  Client client(address_);
+  ASSERT_TRUE(client.connected());
+  client.send(bytes);
+  const std::string on_socket = client.read_until_closed();
+  EXPECT_EQ(status_of(on_socket), 200u);
+  EXPECT_NE(on_socket.find("HTTP/1.1 400 Bad Request"), std::string::npos) << on_socket;
+  EXPECT_EQ(service::answer_raw_requests(bytes, default_handlers()), on_socket);
+  EXPECT_EQ(service::answer_raw_requests(bytes, default_handlers(), {}, 1), on_socket);
+}
+
 TEST(HttpServerListen, BadAddressesAreOneClearError) {
   boost::asio::io_context io;
   auto error_of = [&](const std::string& listen) {

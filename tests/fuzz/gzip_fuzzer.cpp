@@ -1,0 +1,55 @@
+// libFuzzer target: gzip response bodies through gunzip_body (libdeflate sized by the trailer,
+// zlib when the trailer lies or the body is cut) and gunzip_body_streaming. Never a crash, the
+// decoded body never over the limit, a refused body left untouched, and both decoders agree on
+// what is ok and on the bytes. The first 2 bytes choose the limit (0 to 64 KiB, or 256 KiB:
+// four of the streaming decoder's 64 KiB steps; larger ones only slow every run down).
+#include <cstddef>
+#include <cstdint>
+#include <string>
+
+#include "daemon/http/gzip_body.hpp"
+
+namespace {
+
+using partnersync::http::GunzipStatus;
+
+constexpr std::size_t kPadding = 64;  // what simdjson may read past the end
+
+}  // namespace
+
+extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
+  if (size < 2) return 0;
+  const unsigned knob = data[0] | unsigned{data[1]} << 8;
+  const std::size_t limit = knob == 0xffff ? std::size_t{256} << 10 : knob;
+  const std::string input(reinterpret_cast<const char*>(data + 2), size - 2);
+
+  std::string whole = input;
+  const GunzipStatus whole_status = partnersync::http::gunzip_body(whole, limit);
+  if (whole_status == GunzipStatus::ok) {
+    if (whole.size() > limit) __builtin_trap();
+    if (whole.capacity() < whole.size() + kPadding) __builtin_trap();
+  } else if (whole != input) {
+    __builtin_trap();  // a refused body is left as it came
+  }
+
+  std::string streamed = input;
+  const GunzipStatus streamed_status = partnersync::http::gunzip_body_streaming(streamed, limit);
+  if (streamed_status == GunzipStatus::ok) {
+    if (streamed.size() > limit) __builtin_trap();
+    if (streamed.capacity() < streamed.size() + kPadding) __builtin_trap();
+  } else if (streamed != input) {
+    __builtin_trap();
+  }
+  // gunzip_body falls back to the streaming decoder for anything it cannot decode as sized,
+  // so the two agree on whether a body decodes within the limit, and on its bytes.
+  // One known difference: libdeflate skips the optional header CRC16 (FHCRC, RFC 1952 section
+  // 2.3.1) that zlib checks, so a body whose header CRC is wrong decodes through gunzip_body and
+  // is corrupt to the streaming decoder (corpus-gzip/fhcrc_mismatch). Harmless: both check the
+  // data's CRC32 and size.
+  const bool header_crc = input.size() > 3 && (static_cast<unsigned char>(input[3]) & 0x02) != 0;
+  if (!header_crc && (whole_status == GunzipStatus::ok) != (streamed_status == GunzipStatus::ok))
+    __builtin_trap();
+  if (whole_status == GunzipStatus::ok && streamed_status == GunzipStatus::ok && whole != streamed)
+    __builtin_trap();
+  return 0;
+}
