@@ -310,6 +310,12 @@ TEST(E2eHelpdesk, BackfillLandsExactlyTheGroundTruthWithoutAuthtoken) {
   EXPECT_TRUE(second_page) << "the bulk day's window needed a second page";
   EXPECT_EQ(query_count(db.url(), "SELECT count(*) FROM liveagent.customers"),
             static_cast<std::int64_t>(truth.customers.size()));
+  // One messages request per conversation fills both the groups and the messages.
+  std::size_t messages_requests = 0;
+  for (const auto& r : sim.requests())
+    if (r.path.rfind("/api/conversations/", 0) == 0 && r.path.ends_with("/messages"))
+      ++messages_requests;
+  EXPECT_EQ(messages_requests, truth.conversations.size());
   // Conversations: btw: with one-second overlaps, one request per department and window.
   for (const auto& r : requests_to(sim, "/api/conversations")) {
     EXPECT_EQ(query_param(r, "datechanged").rfind("btw:", 0), 0u) << r.target;
