@@ -1,5 +1,5 @@
-// Streams conversation_custom_fields, conversation_messages (+ the internal
-// conversation_message_groups) and conversation_tags: read for the conversations that are new
+// Streams conversation_custom_fields, conversation_messages (+ conversation_message_groups
+// from the same bodies) and conversation_tags: read for the conversations that are new
 // or changed in the run (conversations declares children_of_changed_only).
 #include <simdjson.h>
 
@@ -70,6 +70,8 @@ model::StreamSpec conversation_messages_stream() {
                column("created_at", ValueType::timestamp, "datecreated"),
                text("message")};
   s.split_body = split_messages;
+  // One request per conversation for both tables: the groups come from the same body.
+  s.same_body = {conversation_message_groups_stream()};
   return s;
 }
 
@@ -91,8 +93,7 @@ model::StreamSpec conversation_tags_stream() {
   auto s = child("conversation_tags", Paths::tags, "tags");
   s.table = "liveagent.conversation_tags";
   s.key = {"source", "conversationid", "tag_id"};
-  s.columns = {parent_key("conversationid"), column("tag_id", ValueType::text, "id"),
-               text("name")};
+  s.columns = {parent_key("conversationid"), column("tag_id", ValueType::text, "id"), text("name")};
   s.removed_column = "removed_at";
   s.set_scope = "conversationid";
   return s;

@@ -31,6 +31,7 @@ model::StreamSpec conversations_stream() {
   s.param_format = model::StreamSpec::ParamFormat::datetime;
   s.window_pad_seconds = 1;
   s.fan_out_param = "department";
+  s.fan_out_key = "departments";
   s.endpoints = {endpoint(Paths::conversations, "conversations")};
   s.table = "liveagent.conversations";
   s.key = {"source", "conversationid"};

@@ -9,7 +9,6 @@ std::vector<model::StreamSpec> helpdesk_stream_specs() {
           conversation_info_stream(),
           conversation_custom_fields_stream(),
           conversation_messages_stream(),
-          conversation_message_groups_stream(),
           conversation_tags_stream(),
           customers_stream(),
           customer_groups_stream(),

@@ -31,7 +31,8 @@ inline constexpr std::string_view kConversationInfoStream = "conversation_info";
 model::StreamSpec conversation_info_stream();
 model::StreamSpec conversation_custom_fields_stream();
 model::StreamSpec conversation_messages_stream();
-// Internal (run with conversations): the message groups of the messages call.
+// The message groups of the messages call: a StreamSpec::same_body table of
+// conversation_messages (one request fills both tables), not a stream that runs on its own.
 inline constexpr std::string_view kMessageGroupsStream = "conversation_message_groups";
 model::StreamSpec conversation_message_groups_stream();
 model::StreamSpec conversation_tags_stream();

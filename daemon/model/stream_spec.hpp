@@ -121,7 +121,7 @@ struct StreamSpec {
   std::string to_param = "date_to";
   enum class ParamFormat { date, datetime } param_format = ParamFormat::date;
 
-  std::string table;                // "livechat.affiliate_licenses"
+  std::string table;  // "livechat.affiliate_licenses"
   // created_windows: the timestamptz column upstream's date_from/date_to filter on, when the
   // table has an index on (source, the stream's constant key columns, this column). Set, a
   // first read of days goes into the table by COPY without the upsert (issue 16).
@@ -168,6 +168,10 @@ struct StreamSpec {
   // `departments`), with this parameter; all answers of a window are one commit, so a record
   // found in two answers is one row. Without values: one request without the parameter.
   std::string fan_out_param;
+  // The source's config key holding the fan-out values ("departments"). A request sent without
+  // fan_out_param whose upstream error message names it means upstream demands it: a
+  // configuration error (FailureKind::configuration) that names this key.
+  std::string fan_out_key;
   // Offset paging inside a window: count_param=page_size is sent on every request and
   // offset_param=0, page_size, ... until a page has fewer records. All pages of a window are
   // one commit with its sync.windows record.
@@ -204,6 +208,13 @@ struct StreamSpec {
   } keys_from;
   // full_list: 404 means the call does not exist in this upstream version: not applicable.
   bool not_found_is_not_applicable = false;
+  // per_parent: further tables filled from this stream's bodies, so that one request feeds
+  // several tables (helpdesk: a conversation's messages call holds its message groups and
+  // their messages). Each is a declaration of its own (name for quarantine, table, key,
+  // columns, endpoint envelope; not run on its own, so not in the stream list), parsed from
+  // every body this stream receives and committed with the same batch of parents, before this
+  // stream's own rows.
+  std::vector<StreamSpec> same_body{};
 };
 
 }  // namespace partnersync::model

@@ -11,7 +11,7 @@ namespace partnersync::sync {
 namespace {
 
 // Read a row as: a failure of this kind does what its true fields say (failure_policy.hpp).
-constexpr std::array<FailurePolicy, 8> kPolicies{{
+constexpr std::array<FailurePolicy, 9> kPolicies{{
     {.kind = FailureKind::data,
      .quarantine_body = true,
      .retry_window = false,
@@ -61,6 +61,14 @@ constexpr std::array<FailurePolicy, 8> kPolicies{{
      .fail_stream = false,
      .stop_source = true,
      .wait_and_retry = false},
+    // The stream fails at once (no window of it can succeed), the other streams go on.
+    {.kind = FailureKind::configuration,
+     .quarantine_body = false,
+     .retry_window = false,
+     .fail_window = false,
+     .fail_stream = true,
+     .stop_source = false,
+     .wait_and_retry = false},
     {.kind = FailureKind::other,
      .quarantine_body = false,
      .retry_window = false,
@@ -94,6 +102,8 @@ std::string_view to_string(FailureKind kind) {
       return "upstream";
     case FailureKind::cancelled:
       return "cancelled";
+    case FailureKind::configuration:
+      return "configuration";
     case FailureKind::other:
       return "other";
   }

@@ -17,6 +17,8 @@ enum class FailureKind {
   credentials,     // upstream rejected the source's token or API key (401)
   not_applicable,  // 403 on a stream that declares it (not an Expert, not managed)
   upstream,        // an upstream answer or transport error after the HTTP client's retries
+  configuration,   // upstream's answer shows the source's configuration is wrong (a parameter
+                   // it demands that a config key would send): the error names the key
   cancelled,       // shutdown
   other,           // anything else: a bug or an unforeseen state
 };

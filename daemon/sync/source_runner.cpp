@@ -346,6 +346,13 @@ awaitable<RunStatus> SourceRunner::run_stream(
     plan = plan_incremental({source_.start_date, today, coverage,
                              static_cast<int>(config_.sync.lookback.count() / 86400), full_refresh,
                              window_days});
+  } else if (spec.mode == SyncMode::per_parent && spec.keys_from &&
+             !spec.not_found_column.empty()) {
+    // Keys that answered 404 are asked again only on the stream's full refresh (its first run,
+    // then every sync.full_refresh): helpdesk.md "agents".
+    full_refresh = !state.last_full_refresh_at ||
+                   now - *state.last_full_refresh_at >= config_.sync.full_refresh;
+    if (full_refresh) mode = "full_refresh";
   }
   progress_.planned(plan.size());
   std::optional<DateRange> overall;
@@ -360,7 +367,8 @@ awaitable<RunStatus> SourceRunner::run_stream(
       co_await read_windows(context_, run, plan, backfill);
     } else if (spec.mode == SyncMode::per_parent && spec.keys_from) {
       const std::string table = spec.keys_from.table, column = spec.keys_from.column;
-      const std::string own = spec.table, not_found = spec.not_found_column;
+      const std::string own = spec.table,
+                        not_found = full_refresh ? std::string() : spec.not_found_column;
       std::string own_key;
       for (const auto& c : spec.columns)
         if (c.origin == model::Origin::parent_key) own_key = c.name;

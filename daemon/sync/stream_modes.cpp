@@ -37,8 +37,14 @@ using asio::awaitable;
 // stream's simdjson parser sizes its index buffers to the largest body (about 5x this).
 constexpr std::size_t kWindowByteLimit = 2u << 20;
 constexpr std::size_t kWindowRowLimit = 20000;
-// Child requests (invoices, users, add-ons) are committed in batches of this many parents.
+// Child requests (invoices, users, add-ons, helpdesk messages) are committed in batches of
+// parents: kChildBatch first, then as many as bring about kChildBatchBytes of bodies at the
+// size the previous batch's bodies had, up to kMaxChildBatch. A batch's bodies are held until
+// its commit (for sync.quarantine), so bytes bound its memory; a transaction per 50 small
+// bodies was a fifth of the helpdesk backfill's CPU (perf, issue 13).
 constexpr std::size_t kChildBatch = 50;
+constexpr std::size_t kMaxChildBatch = 1000;
+constexpr std::size_t kChildBatchBytes = 2u << 20;
 
 // A body received and not yet committed: what sync.quarantine keeps if its rows are refused.
 struct Received {
@@ -55,9 +61,10 @@ struct Batch {
   std::vector<std::string> parent_keys;  // of the rows, for StreamRun::child_streams
 };
 
-awaitable<void> quarantine(SourceContext& ctx, StreamRun& run, const std::string& url,
-                           unsigned status, const std::string& reason, const std::string& body) {
-  const std::string source = ctx.source.name, stream = run.spec.name;
+awaitable<void> quarantine(SourceContext& ctx, StreamRun& run, const std::string& stream,
+                           const std::string& url, unsigned status, const std::string& reason,
+                           const std::string& body) {
+  const std::string source = ctx.source.name;
   const std::int64_t run_id = run.run_id;
   auto work = [=](SyncStore& s) {
     s.quarantine(source, stream, run_id, url, status, reason, body);
@@ -103,19 +110,21 @@ awaitable<Fetched> fetch(SourceContext& ctx, StreamRun& run, const EndpointSpec&
   co_return fetched;
 }
 
-// Parses into `out`; an unusable body goes to sync.quarantine and fails the window.
-awaitable<ParseOutcome> parse(SourceContext& ctx, StreamRun& run, const EndpointSpec& endpoint,
-                              const Fetched& fetched, const ParseContext& context,
-                              std::string& out) {
+// Parses into `out` with `parser` (the stream's own, or a StreamSpec::same_body table's); an
+// unusable body goes to sync.quarantine under `spec`'s name and fails the window.
+awaitable<ParseOutcome> parse_with(SourceContext& ctx, StreamRun& run, RecordParser& parser,
+                                   const StreamSpec& spec, std::string_view collect,
+                                   const EndpointSpec& endpoint, const Fetched& fetched,
+                                   const ParseContext& context, std::string& out) {
   const http::Response& response = fetched.response;
   ParseOutcome outcome;
   std::string error;
   bool credentials = false;
   try {
-    if (run.spec.split_body != nullptr) {
+    if (spec.split_body != nullptr) {
       std::string body = "{\"result\":[";
       try {
-        const auto records = run.spec.split_body(response.body);
+        const auto records = spec.split_body(response.body);
         for (std::size_t i = 0; i < records.size(); ++i) body += (i ? "," : "") + records[i];
       } catch (const std::exception& e) {
         throw BodyError(e.what());
@@ -123,9 +132,9 @@ awaitable<ParseOutcome> parse(SourceContext& ctx, StreamRun& run, const Endpoint
       body += "]}";
       const EndpointSpec split{endpoint.paths, Envelope::result_array, "", endpoint.constants};
       // (split_raw_member: each record's served member is its raw; record_parser.cpp.)
-      outcome = run.parser.parse(body, split, context, out, run.collect);
+      outcome = parser.parse(body, split, context, out, collect);
     } else {
-      outcome = run.parser.parse(response.body, endpoint, context, out, run.collect);
+      outcome = parser.parse(response.body, endpoint, context, out, collect);
     }
   } catch (const UpstreamErrorEnvelope& e) {
     error = e.what();
@@ -134,12 +143,13 @@ awaitable<ParseOutcome> parse(SourceContext& ctx, StreamRun& run, const Endpoint
     error = e.what();
   }
   if (!error.empty()) {
-    co_await quarantine(ctx, run, fetched.url, response.status, error, response.body);
+    co_await quarantine(ctx, run, spec.name, fetched.url, response.status, error, response.body);
     if (credentials) throw SyncError(FailureKind::credentials, "credentials rejected: " + error);
     throw SyncError(FailureKind::data, obs::redact(fetched.url) + ": " + error);
   }
   for (const auto& rejected : outcome.rejected)
-    co_await quarantine(ctx, run, fetched.url, response.status, rejected.reason, rejected.raw);
+    co_await quarantine(ctx, run, spec.name, fetched.url, response.status, rejected.reason,
+                        rejected.raw);
   // Logged once per run by the source runner (issue 5), not once per window or parent: an
   // account with a bad datetime must not flood the log at every child request.
   if (!outcome.problems.empty() && run.first_invalid.empty())
@@ -148,18 +158,30 @@ awaitable<ParseOutcome> parse(SourceContext& ctx, StreamRun& run, const Endpoint
   co_return outcome;
 }
 
+awaitable<ParseOutcome> parse(SourceContext& ctx, StreamRun& run, const EndpointSpec& endpoint,
+                              const Fetched& fetched, const ParseContext& context,
+                              std::string& out) {
+  co_return co_await parse_with(ctx, run, run.parser, run.spec, run.collect, endpoint, fetched,
+                                context, out);
+}
+
 // Commits a batch in one window transaction. Rows PostgreSQL refuses (a data error) put the
 // batch's bodies in sync.quarantine with the reason; the batch is then not committed at all.
-awaitable<db::WriteCounts> commit(SourceContext& ctx, StreamRun& run, Batch batch,
+// `same_body` set: the batch is that table's rows (StreamSpec::same_body), with no children.
+awaitable<db::WriteCounts> commit(SourceContext& ctx, StreamRun& run, Batch& batch,
                                   std::optional<DateRange> window,
                                   std::optional<DateRange> backfill,
-                                  const db::TableLayout* layout_of_batch = nullptr) {
-  WindowCommit w{ctx.source.name, run.spec.name, ctx.source.timezone, window, backfill};
-  if (!run.child_streams.empty()) {
+                                  const db::TableLayout* layout_of_batch = nullptr,
+                                  const SameBodyRun* same_body = nullptr) {
+  WindowCommit w{ctx.source.name, same_body != nullptr ? same_body->spec.name : run.spec.name,
+                 ctx.source.timezone, window, backfill};
+  if (!run.child_streams.empty() && same_body == nullptr) {
     w.child_streams = run.child_streams;
     w.parent_keys = std::move(batch.parent_keys);
   }
-  const db::TableLayout& layout = layout_of_batch != nullptr ? *layout_of_batch : run.layout;
+  const db::TableLayout& layout = layout_of_batch != nullptr ? *layout_of_batch
+                                  : same_body != nullptr     ? same_body->layout
+                                                             : run.layout;
   const std::int64_t rows = batch.count;
   auto work = [&layout, &text = batch.rows, rows, w](SyncStore& s) {
     return s.commit(layout, text, rows, w);
@@ -175,7 +197,7 @@ awaitable<db::WriteCounts> commit(SourceContext& ctx, StreamRun& run, Batch batc
     Failure failure = classify(failed);
     if (failure.kind == FailureKind::data) {
       for (const auto& b : batch.bodies)
-        co_await quarantine(ctx, run, b.url, b.status, failure.reason, b.body);
+        co_await quarantine(ctx, run, w.stream, b.url, b.status, failure.reason, b.body);
       failure.reason = "rows refused by PostgreSQL (bodies quarantined): " + failure.reason;
     }
     throw SyncError(failure.kind, failure.reason);
@@ -197,16 +219,33 @@ std::string format_wall(std::chrono::sys_seconds t) {
   return format_day(day) + clock;
 }
 
+// Wall-clock seconds [from, to) of the source's zone that a datetime request covers (before
+// StreamSpec::window_pad_seconds widens it).
+struct Span {
+  std::chrono::sys_seconds from, to;
+  std::chrono::seconds length() const { return to - from; }
+};
+
+// A datetime window over the size limit is halved below a day too, down to one minute
+// (helpdesk.md "Sync semantics"): a piece shorter than two minutes is not split, so no piece
+// is shorter than one, and such a piece may use the whole http.max_body.
+constexpr std::chrono::seconds kSmallestSplit{120};
+
+Params span_params(const StreamSpec& spec, Span span) {
+  const std::chrono::seconds pad(spec.window_pad_seconds);
+  const std::string from = format_wall(span.from - pad);
+  const std::string to = format_wall(span.to - std::chrono::seconds(1) + pad);
+  if (!spec.range_operator.empty())
+    return {{spec.from_param, spec.range_operator + from + "," + to}};
+  return {{spec.from_param, from}, {spec.to_param, to}};
+}
+
+Span span_of(DateRange w) {
+  return {std::chrono::sys_seconds(w.from), std::chrono::sys_seconds(w.to + std::chrono::days(1))};
+}
+
 Params window_params(const StreamSpec& spec, DateRange w) {
-  if (spec.param_format == StreamSpec::ParamFormat::datetime) {
-    const std::chrono::seconds pad(spec.window_pad_seconds);
-    const std::string from = format_wall(std::chrono::sys_seconds(w.from) - pad);
-    const std::string to = format_wall(std::chrono::sys_seconds(w.to + std::chrono::days(1)) -
-                                       std::chrono::seconds(1) + pad);
-    if (!spec.range_operator.empty())
-      return {{spec.from_param, spec.range_operator + from + "," + to}};
-    return {{spec.from_param, from}, {spec.to_param, to}};
-  }
+  if (spec.param_format == StreamSpec::ParamFormat::datetime) return span_params(spec, span_of(w));
   return {{spec.from_param, format_day(w.from)}, {spec.to_param, format_day(w.to)}};
 }
 
@@ -252,6 +291,136 @@ awaitable<void> with_details(SourceContext& ctx, StreamRun& run, Batch& batch,
     if (!b.url.empty()) batch.bodies.push_back(std::move(b));
 }
 
+// The answers to one window's (or piece's) requests: every fan-out value's, every page.
+struct WindowRead {
+  Batch batch;
+  ParseOutcome outcome;
+  bool too_big = false;  // only when `splittable`: the caller splits and reads again
+};
+
+// StreamSpec::fan_out_key: a request without the fan-out parameter that upstream refused with a
+// message naming the parameter (004 "Error messages formats": 500 "parameter message is
+// missing") is a configuration error naming the key, not an upstream failure of one window.
+void throw_if_fan_out_demanded(const SourceContext& ctx, const StreamRun& run,
+                               const Fetched& fetched) {
+  const StreamSpec& spec = run.spec;
+  if (spec.fan_out_param.empty() || spec.fan_out_key.empty()) return;
+  const auto upstream = fetched.reason.find("(upstream: ");
+  if (upstream == std::string::npos ||
+      fetched.reason.find(spec.fan_out_param, upstream) == std::string::npos)
+    return;
+  throw SyncError(FailureKind::configuration,
+                  "upstream demands the " + spec.fan_out_param + " parameter, and source " +
+                      ctx.source.name + " sets no `" + spec.fan_out_key + "`: list the " +
+                      spec.fan_out_key + " to read under the source's `" + spec.fan_out_key +
+                      "` key (" + fetched.reason.substr(upstream) + ")");
+}
+
+// StreamSpec::fan_out_param: one request per value; paging: pages until a short one. All
+// answers are one batch. Over `limit` bytes in one body, or kWindowRowLimit rows in all, is
+// too big when `splittable`; otherwise a body over http.max_body fails the window.
+awaitable<WindowRead> read_requests(SourceContext& ctx, StreamRun& run, const Params& window,
+                                    bool splittable, std::string_view window_day) {
+  const EndpointSpec& endpoint = run.spec.endpoints.front();
+  const std::string no_key;
+  const std::size_t limit = splittable ? kWindowByteLimit : 0;
+  std::vector<const std::string*> fan_out;
+  if (!run.spec.fan_out_param.empty())
+    for (const auto& v : ctx.source.fan_out_values) fan_out.push_back(&v);
+  if (fan_out.empty()) fan_out.push_back(nullptr);
+  const auto& paging = run.spec.paging;
+  WindowRead read;
+  for (const std::string* value : fan_out) {
+    for (std::size_t offset = 0; !read.too_big;) {
+      Params params = window;
+      if (value != nullptr) params.emplace_back(run.spec.fan_out_param, *value);
+      if (paging) {
+        params.emplace_back(paging.count_param, std::to_string(paging.page_size));
+        params.emplace_back(paging.offset_param, std::to_string(offset));
+      }
+      auto fetched = co_await fetch(ctx, run, endpoint, params, no_key, run.path_index, limit);
+      if (fetched.status == FetchStatus::ok) run.path_index = fetched.path_index;
+      read.too_big = fetched.status == FetchStatus::too_large;
+      if (fetched.status == FetchStatus::failed && value == nullptr)
+        throw_if_fan_out_demanded(ctx, run, fetched);
+      if (fetched.status != FetchStatus::ok && !(read.too_big && splittable))
+        throw_fetch_failure(run, fetched);
+      if (read.too_big) break;
+      const ParseContext context{ctx.source.name, window_day, ""};
+      auto page = co_await parse(ctx, run, endpoint, fetched, context, read.batch.rows);
+      const std::size_t records = page.rows + page.rejected.size();
+      read.outcome.rows += page.rows;
+      for (auto& k : page.collected) read.outcome.collected.push_back(std::move(k));
+      read.batch.bodies.push_back(
+          {fetched.url, fetched.response.status, std::move(fetched.response.body)});
+      read.too_big = read.outcome.rows > kWindowRowLimit && splittable;
+      if (!paging || records < paging.page_size) break;
+      offset += paging.page_size;
+    }
+    if (read.too_big) break;
+  }
+  co_return read;
+}
+
+// Commits what a window (or a piece of one, `window` unset) read: details, changed keys,
+// children's keys.
+awaitable<void> commit_read(SourceContext& ctx, StreamRun& run, WindowRead& read,
+                            std::optional<DateRange> window, std::optional<DateRange> backfill) {
+  Batch& batch = read.batch;
+  ParseOutcome& outcome = read.outcome;
+  batch.count = static_cast<std::int64_t>(outcome.rows);
+  if (!run.spec.details.empty()) co_await with_details(ctx, run, batch, outcome.collected);
+  std::vector<std::string> keys;
+  if (!run.collect.empty()) keys = std::move(outcome.collected);
+  // StreamSpec::children_of_changed_only: the children get the keys the upsert changed.
+  const bool changed_only = run.spec.children_of_changed_only && !run.collect.empty();
+  db::TableLayout changed_layout;
+  if (changed_only) {
+    changed_layout = run.layout;
+    changed_layout.changed_key = run.collect;
+  } else if (!run.child_streams.empty()) {
+    batch.parent_keys = keys;
+  }
+  auto counts = co_await commit(ctx, run, batch, window, window ? backfill : std::nullopt,
+                                changed_only ? &changed_layout : nullptr);
+  if (changed_only) keys = std::move(counts.changed_keys);
+  for (auto& k : keys) run.keys.push_back(std::move(k));
+}
+
+// One day of a datetime window too large to read whole: halved into pieces of the day, down
+// to one minute, each committed as it completes; the last one records the day's window.
+awaitable<std::size_t> read_day_in_pieces(SourceContext& ctx, StreamRun& run, DateRange day,
+                                          std::optional<DateRange> backfill) {
+  std::vector<Span> todo{span_of(day)};
+  std::size_t rows = 0;
+  bool first = true;
+  while (!todo.empty()) {
+    if (ctx.cancel.requested()) throw SyncError(FailureKind::cancelled, "cancelled by shutdown");
+    const Span piece = todo.back();
+    todo.pop_back();
+    const bool splittable = piece.length() >= kSmallestSplit;
+    // (The whole day was just read and found too big: split it without asking again.)
+    WindowRead read;
+    if (!first)
+      read = co_await read_requests(ctx, run, span_params(run.spec, piece), splittable, {});
+    if (first || read.too_big) {
+      first = false;
+      const Span earlier{piece.from, piece.from + piece.length() / 2};
+      const Span later{earlier.to, piece.to};
+      spdlog::debug("source {} stream {}: {} s from {} too large, split in two", ctx.source.name,
+                    run.spec.name, piece.length().count(), format_wall(piece.from));
+      todo.push_back(later);
+      todo.push_back(earlier);
+      continue;
+    }
+    rows += read.outcome.rows;
+    const bool last = todo.empty();
+    co_await commit_read(ctx, run, read, last ? std::optional<DateRange>(day) : std::nullopt,
+                         backfill);
+  }
+  co_return rows;
+}
+
 // One window with adaptive splitting; commits each piece as it completes.
 awaitable<void> read_window(SourceContext& ctx, StreamRun& run, DateRange range,
                             std::optional<DateRange> backfill) {
@@ -262,56 +431,20 @@ awaitable<void> read_window(SourceContext& ctx, StreamRun& run, DateRange range,
   } else {
     todo.push_back(range);
   }
-  const EndpointSpec& endpoint = run.spec.endpoints.front();
+  const bool datetime = run.spec.param_format == StreamSpec::ParamFormat::datetime;
   while (!todo.empty()) {
     if (ctx.cancel.requested()) throw SyncError(FailureKind::cancelled, "cancelled by shutdown");
     const DateRange w = todo.back();
     todo.pop_back();
-    const Params window = window_params(run.spec, w);
-    const std::string no_key;
-    // A one-day window cannot be split: it may use the whole http.max_body.
-    const std::size_t limit = w.days() > 1 ? kWindowByteLimit : 0;
-    // StreamSpec::fan_out_param: one request per value; paging: pages until a short one. All
-    // answers of the window are one batch, committed with its sync.windows record.
-    std::vector<const std::string*> fan_out;
-    if (!run.spec.fan_out_param.empty())
-      for (const auto& v : ctx.source.fan_out_values) fan_out.push_back(&v);
-    if (fan_out.empty()) fan_out.push_back(nullptr);
-    const auto& paging = run.spec.paging;
-    Batch batch;
-    ParseOutcome outcome;
-    bool too_big = false;
-    for (const std::string* value : fan_out) {
-      for (std::size_t offset = 0; !too_big;) {
-        Params params = window;
-        if (value != nullptr) params.emplace_back(run.spec.fan_out_param, *value);
-        if (paging) {
-          params.emplace_back(paging.count_param, std::to_string(paging.page_size));
-          params.emplace_back(paging.offset_param, std::to_string(offset));
-        }
-        auto fetched = co_await fetch(ctx, run, endpoint, params, no_key, run.path_index, limit);
-        if (fetched.status == FetchStatus::ok) run.path_index = fetched.path_index;
-        too_big = fetched.status == FetchStatus::too_large;
-        if (fetched.status != FetchStatus::ok && !(too_big && w.days() > 1))
-          throw_fetch_failure(run, fetched);
-        if (too_big) break;
-        const std::string day = format_day(w.from);
-        const std::string_view window_day =
-            run.spec.mode == SyncMode::daily_report ? std::string_view(day) : std::string_view();
-        const ParseContext context{ctx.source.name, window_day, ""};
-        auto page = co_await parse(ctx, run, endpoint, fetched, context, batch.rows);
-        const std::size_t records = page.rows + page.rejected.size();
-        outcome.rows += page.rows;
-        for (auto& k : page.collected) outcome.collected.push_back(std::move(k));
-        batch.bodies.push_back(
-            {fetched.url, fetched.response.status, std::move(fetched.response.body)});
-        too_big = outcome.rows > kWindowRowLimit && w.days() > 1;
-        if (!paging || records < paging.page_size) break;
-        offset += paging.page_size;
-      }
-      if (too_big) break;
-    }
-    if (too_big) {
+    // A one-day window of dates cannot be split: it may use the whole http.max_body. One of
+    // datetimes is split into pieces of the day (read_day_in_pieces).
+    const bool splittable = w.days() > 1 || datetime;
+    const std::string day = format_day(w.from);
+    const std::string_view window_day =
+        run.spec.mode == SyncMode::daily_report ? std::string_view(day) : std::string_view();
+    auto read =
+        co_await read_requests(ctx, run, window_params(run.spec, w), splittable, window_day);
+    if (read.too_big && w.days() > 1) {
       const auto [first, second] = split_range(w);
       run.learned_days = first.days();
       spdlog::debug("source {} stream {}: window {}..{} too large, split in two", ctx.source.name,
@@ -320,24 +453,14 @@ awaitable<void> read_window(SourceContext& ctx, StreamRun& run, DateRange range,
       todo.push_back(first);
       continue;
     }
-    batch.count = static_cast<std::int64_t>(outcome.rows);
-    if (!run.spec.details.empty()) co_await with_details(ctx, run, batch, outcome.collected);
-    std::vector<std::string> keys;
-    if (!run.collect.empty()) keys = std::move(outcome.collected);
-    // StreamSpec::children_of_changed_only: the children get the keys the upsert changed.
-    const bool changed_only = run.spec.children_of_changed_only && !run.collect.empty();
-    db::TableLayout changed_layout;
-    if (changed_only) {
-      changed_layout = run.layout;
-      changed_layout.changed_key = run.collect;
-    } else if (!run.child_streams.empty()) {
-      batch.parent_keys = keys;
+    if (read.too_big) {
+      const std::size_t rows = co_await read_day_in_pieces(ctx, run, w, backfill);
+      ctx.progress.window_done(static_cast<std::int64_t>(rows));
+      continue;
     }
-    auto counts = co_await commit(ctx, run, std::move(batch), w, backfill,
-                                  changed_only ? &changed_layout : nullptr);
-    if (changed_only) keys = std::move(counts.changed_keys);
-    for (auto& k : keys) run.keys.push_back(std::move(k));
-    ctx.progress.window_done(static_cast<std::int64_t>(outcome.rows));
+    const std::size_t rows = read.outcome.rows;
+    co_await commit_read(ctx, run, read, w, backfill);
+    ctx.progress.window_done(static_cast<std::int64_t>(rows));
   }
 }
 
@@ -419,19 +542,24 @@ awaitable<void> read_whole(SourceContext& ctx, StreamRun& run) {
       for (auto& k : outcome.collected) run.keys.push_back(std::move(k));
   }
   const std::optional<DateRange> none;
-  co_await commit(ctx, run, std::move(batch), none, none);
+  co_await commit(ctx, run, batch, none, none);
 }
 
 awaitable<void> read_children(SourceContext& ctx, StreamRun& run,
                               const std::vector<std::string>& parents) {
   const EndpointSpec& endpoint = run.spec.endpoints.front();
-  for (std::size_t start = 0; start < parents.size(); start += kChildBatch) {
+  for (std::size_t start = 0, size = kChildBatch; start < parents.size();) {
     if (ctx.cancel.requested()) throw SyncError(FailureKind::cancelled, "cancelled by shutdown");
-    const std::size_t end = std::min(parents.size(), start + kChildBatch);
+    const std::size_t end = std::min(parents.size(), start + size);
     std::vector<std::string> texts(end - start);
     std::vector<std::int64_t> counts(end - start, 0);
     std::vector<Received> bodies(end - start);
     std::vector<char> gone(end - start, 0);
+    // StreamSpec::same_body: the other tables' rows of each body, [table][parent].
+    std::vector<std::vector<std::string>> same_texts(run.same_body.size(),
+                                                     std::vector<std::string>(end - start));
+    std::vector<std::vector<std::int64_t>> same_counts(run.same_body.size(),
+                                                       std::vector<std::int64_t>(end - start, 0));
     const auto ex = co_await asio::this_coro::executor;
     const Params no_params;
     WaitGroup group(ex);
@@ -454,6 +582,13 @@ awaitable<void> read_children(SourceContext& ctx, StreamRun& run,
             const ParseContext context{ctx.source.name, "", parents[i]};
             auto outcome = co_await parse(ctx, run, endpoint, fetched, context, texts[i - start]);
             counts[i - start] = static_cast<std::int64_t>(outcome.rows);
+            for (std::size_t t = 0; t < run.same_body.size(); ++t) {
+              SameBodyRun& other = run.same_body[t];
+              const auto more = co_await parse_with(ctx, run, other.parser, other.spec, {},
+                                                    other.spec.endpoints.front(), fetched, context,
+                                                    same_texts[t][i - start]);
+              same_counts[t][i - start] = static_cast<std::int64_t>(more.rows);
+            }
             bodies[i - start] = {fetched.url, fetched.response.status,
                                  std::move(fetched.response.body)};
           },
@@ -465,16 +600,41 @@ awaitable<void> read_children(SourceContext& ctx, StreamRun& run,
     db::TableLayout set_layout;
     const bool set = !run.spec.removed_column.empty();
     if (set) set_layout = run.layout;
-    std::vector<std::string> missing;
+    std::vector<std::string> missing, answered;
     for (std::size_t i = 0; i < texts.size(); ++i) {
       batch.rows += texts[i];
       batch.count += counts[i];
-      if (set && !bodies[i].url.empty()) set_layout.scope_values.push_back(parents[start + i]);
+      if (!bodies[i].url.empty()) answered.push_back(parents[start + i]);
       if (!bodies[i].url.empty()) batch.bodies.push_back(std::move(bodies[i]));
       if (gone[i] != 0) missing.push_back(parents[start + i]);
     }
+    if (set) set_layout.scope_values = answered;
+    if (!batch.bodies.empty()) {
+      std::size_t bytes = 0;
+      for (const auto& b : batch.bodies) bytes += b.body.size();
+      const std::size_t each = std::max<std::size_t>(1, bytes / batch.bodies.size());
+      size = std::clamp(kChildBatchBytes / each, kChildBatch, kMaxChildBatch);
+    }
     const std::optional<DateRange> none;
-    co_await commit(ctx, run, std::move(batch), none, none, set ? &set_layout : nullptr);
+    // The same-body tables first, with the bodies for quarantine: the parents stay pending
+    // until the stream's own rows are committed too.
+    for (std::size_t t = 0; t < run.same_body.size(); ++t) {
+      const SameBodyRun& other = run.same_body[t];
+      Batch same;
+      db::TableLayout same_set_layout;
+      const bool same_set = !other.spec.removed_column.empty();
+      if (same_set) same_set_layout = other.layout;
+      if (same_set) same_set_layout.scope_values = answered;
+      for (std::size_t i = 0; i < same_texts[t].size(); ++i) {
+        same.rows += same_texts[t][i];
+        same.count += same_counts[t][i];
+      }
+      same.bodies = std::move(batch.bodies);
+      if (same.count > 0 || same_set)
+        co_await commit(ctx, run, same, none, none, same_set ? &same_set_layout : nullptr, &other);
+      batch.bodies = std::move(same.bodies);
+    }
+    co_await commit(ctx, run, batch, none, none, set ? &set_layout : nullptr);
     if (run.pending_tracked) {
       std::vector<std::string> done(parents.begin() + static_cast<std::ptrdiff_t>(start),
                                     parents.begin() + static_cast<std::ptrdiff_t>(end));
@@ -496,6 +656,7 @@ awaitable<void> read_children(SourceContext& ctx, StreamRun& run,
       };
       run.totals.rows_updated += co_await ctx.stores.run(std::move(mark));
     }
+    start = end;
   }
 }
 

@@ -25,10 +25,39 @@ class Progress;
 class Requester;
 class StorePool;
 
+// The table layout a stream's rows are written with.
+inline db::TableLayout layout_of(const StreamSpec& s, const RecordParser& parser) {
+  db::TableLayout layout;
+  layout.table = s.table;
+  layout.columns = parser.column_names();
+  layout.key = s.key;
+  layout.partial_update = s.partial_update;
+  layout.snapshot = s.mode == SyncMode::snapshot;
+  layout.removed_column = s.removed_column;
+  layout.set_scope = s.set_scope;
+  if (s.mode == SyncMode::created_windows && !s.window_column.empty()) {
+    layout.window_column = s.window_column;
+    for (const auto& c : s.columns)
+      if (c.origin == model::Origin::constant &&
+          std::find(s.key.begin(), s.key.end(), c.name) != s.key.end())
+        layout.scope.emplace_back(c.name, c.path);
+  }
+  return layout;
+}
+
+// A table filled from the bodies of another stream (StreamSpec::same_body).
+struct SameBodyRun {
+  const StreamSpec& spec;
+  RecordParser parser;
+  db::TableLayout layout;
+  explicit SameBodyRun(const StreamSpec& s) : spec(s), parser(s), layout(layout_of(s, parser)) {}
+};
+
 struct StreamRun {
   const StreamSpec& spec;
   RecordParser parser;
   db::TableLayout layout;
+  std::vector<SameBodyRun> same_body;
   std::int64_t run_id = 0;
   RunTotals totals;
   std::string first_error;
@@ -44,23 +73,11 @@ struct StreamRun {
   // The parents read by read_children are in sync.pending_children: each committed batch of
   // them is cleared there.
   bool pending_tracked = false;
-  std::string first_invalid;      // the first invalid value met, logged once at the run's end
+  std::string first_invalid;  // the first invalid value met, logged once at the run's end
 
-  explicit StreamRun(const StreamSpec& s) : spec(s), parser(s) {
-    layout.table = s.table;
-    layout.columns = parser.column_names();
-    layout.key = s.key;
-    layout.partial_update = s.partial_update;
-    layout.snapshot = s.mode == SyncMode::snapshot;
-    layout.removed_column = s.removed_column;
-    layout.set_scope = s.set_scope;
-    if (s.mode == SyncMode::created_windows && !s.window_column.empty()) {
-      layout.window_column = s.window_column;
-      for (const auto& c : s.columns)
-        if (c.origin == model::Origin::constant &&
-            std::find(s.key.begin(), s.key.end(), c.name) != s.key.end())
-          layout.scope.emplace_back(c.name, c.path);
-    }
+  explicit StreamRun(const StreamSpec& s) : spec(s), parser(s), layout(layout_of(s, parser)) {
+    same_body.reserve(s.same_body.size());
+    for (const auto& other : s.same_body) same_body.emplace_back(other);
   }
   void fail(const std::string& error) {
     if (!failed) first_error = error;

@@ -21,18 +21,24 @@
 namespace partnersync::connectors {
 namespace {
 
-using sync::StreamSpec;
 using liveagent_helpdesk::kConversationInfoStream;
 using liveagent_helpdesk::kMessageGroupsStream;
+using sync::StreamSpec;
 
-const std::vector<StreamSpec>& specs() {
-  return sync::stream_specs(SourceKind::liveagent_helpdesk);
+// Every declaration, the StreamSpec::same_body tables (message groups) included.
+std::vector<const StreamSpec*> specs() {
+  std::vector<const StreamSpec*> out;
+  for (const auto& s : sync::stream_specs(SourceKind::liveagent_helpdesk)) {
+    out.push_back(&s);
+    for (const auto& other : s.same_body) out.push_back(&other);
+  }
+  return out;
 }
 
 const StreamSpec& spec(std::string_view name) {
-  const StreamSpec* s = sync::find_stream_spec(SourceKind::liveagent_helpdesk, name);
-  if (s == nullptr) throw std::runtime_error("no spec " + std::string(name));
-  return *s;
+  for (const auto* s : specs())
+    if (s->name == name) return *s;
+  throw std::runtime_error("no spec " + std::string(name));
 }
 
 class HelpdeskSchema : public ::testing::Test {
@@ -90,7 +96,8 @@ class HelpdeskSchema : public ::testing::Test {
 std::unique_ptr<partnersync::testing::TestDatabase> HelpdeskSchema::db_;
 
 TEST_F(HelpdeskSchema, EveryDeclaredColumnAndKeyExists) {
-  for (const auto& s : specs()) {
+  for (const auto* spec : specs()) {
+    const StreamSpec& s = *spec;
     const auto table = schema_catalog::columns(*conn_, s.table);
     ASSERT_FALSE(table.empty()) << s.table << " does not exist";
     for (const auto& c : s.columns) {
@@ -148,8 +155,9 @@ TEST_F(HelpdeskSchema, DocumentedExamplesLandWithLabelsAndNoAuthtoken) {
             "other_var1=Example,varsymbol1=423874698,varsymbol2=2");
   {
     pqxx::work tx(*conn_);
-    tx.exec("INSERT INTO liveagent.conversations (source, conversationid, status, raw) VALUES "
-            "('acme', 'cid00001', 'R', '{}')");
+    tx.exec(
+        "INSERT INTO liveagent.conversations (source, conversationid, status, raw) VALUES "
+        "('acme', 'cid00001', 'R', '{}')");
     tx.commit();
   }
   write(kConversationInfoStream, info, "cid00001");

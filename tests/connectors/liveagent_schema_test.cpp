@@ -164,7 +164,10 @@ TEST_F(LiveagentSchema, EveryLiveagentTableBelongsToAStreamAndIsDocumented) {
   for (const auto& s : specs()) declared.insert(s.table);
   // The helpdesk's tables share the schema (tests/connectors/helpdesk_schema_test.cpp).
   declared.insert("liveagent.conversations_history");
-  for (const auto& s : sync::stream_specs(SourceKind::liveagent_helpdesk)) declared.insert(s.table);
+  for (const auto& s : sync::stream_specs(SourceKind::liveagent_helpdesk)) {
+    declared.insert(s.table);
+    for (const auto& other : s.same_body) declared.insert(other.table);
+  }
   pqxx::read_transaction tx(*conn_);
   const auto rows = tx.exec(
       "SELECT 'liveagent.' || c.relname, obj_description(c.oid, 'pg_class') IS NOT NULL "

@@ -2,9 +2,12 @@
 // ground truth in every helpdesk table; a changed conversation is updated with its old version
 // in history and only changed conversations' children are re-read; sets replace with
 // removed_at; authtoken is stored nowhere; customers paging; a no-change --once writes nothing;
-// DST and impossible datetimes; error envelopes; a wrong key; calls newer than the version.
+// DST and impossible datetimes; error envelopes; a wrong key; calls newer than the version; a
+// demanded department; an agent gone (404) asked again on full refresh; windows halved below a
+// day down to one minute.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <pqxx/pqxx>
 #include <set>
 #include <sstream>
@@ -87,18 +90,17 @@ std::vector<std::string> expected_conversations(const sim::helpdesk::Data& d) {
   std::vector<std::string> out;
   for (const auto& c : d.conversations) {
     const auto* dep = d.department(c.departmentid);
-    out.push_back(join({c.conversationid, nz(c.code), wall(c.datecreated), wall(c.datechanged),
-                        c.departmentid, dep->name, c.status, nz(c.ownername), nz(c.owneremail),
-                        nz(c.subject), nz(c.preview), nz(c.publicurlcode),
-                        c.deleted ? "NULL" : nz(c.ownernote),
-                        c.deleted ? "NULL" : nz(c.assignedto), c.deleted ? "t" : "f"}));
+    out.push_back(
+        join({c.conversationid, nz(c.code), wall(c.datecreated), wall(c.datechanged),
+              c.departmentid, dep->name, c.status, nz(c.ownername), nz(c.owneremail), nz(c.subject),
+              nz(c.preview), nz(c.publicurlcode), c.deleted ? "NULL" : nz(c.ownernote),
+              c.deleted ? "NULL" : nz(c.assignedto), c.deleted ? "t" : "f"}));
   }
   std::sort(out.begin(), out.end());
   return out;
 }
 const std::string kConversationsSql =
-    "SELECT conversationid, coalesce(code,'NULL'), " + ts("created_at") + ", " +
-    ts("changed_at") +
+    "SELECT conversationid, coalesce(code,'NULL'), " + ts("created_at") + ", " + ts("changed_at") +
     ", coalesce(departmentid,'NULL'), coalesce(departmentname,'NULL'), coalesce(status,'NULL'), "
     "coalesce(ownername,'NULL'), coalesce(owneremail,'NULL'), coalesce(subject,'NULL'), "
     "coalesce(preview,'NULL'), coalesce(publicurlcode,'NULL'), coalesce(ownernote,'NULL'), "
@@ -140,9 +142,9 @@ std::vector<std::string> expected_groups(const sim::helpdesk::Data& d) {
   std::sort(out.begin(), out.end());
   return out;
 }
-const std::string kGroupsSql =
-    "SELECT conversationid, messagegroupid, userid, rtype, rstatus, " + ts("created_at") + ", " +
-    ts("finished_at") + " FROM liveagent.conversation_message_groups";
+const std::string kGroupsSql = "SELECT conversationid, messagegroupid, userid, rtype, rstatus, " +
+                               ts("created_at") + ", " + ts("finished_at") +
+                               " FROM liveagent.conversation_message_groups";
 
 std::vector<std::string> expected_messages(const sim::helpdesk::Data& d) {
   std::vector<std::string> out;
@@ -207,9 +209,8 @@ void expect_ground_truth(const std::string& url, const sim::helpdesk::Data& d) {
   EXPECT_TRUE(same_rows(groups, query_rows(url,
                                            "SELECT groupid, name FROM liveagent.customer_groups "
                                            "WHERE removed_at IS NULL")));
-  EXPECT_EQ(query_rows(url,
-                       "SELECT liveagentversion, gpfversion, " + ts("installed_at") +
-                           " FROM liveagent.application_snapshots"),
+  EXPECT_EQ(query_rows(url, "SELECT liveagentversion, gpfversion, " + ts("installed_at") +
+                                " FROM liveagent.application_snapshots"),
             std::vector<std::string>{d.version + "|" + d.gpfversion + "|" + d.dateinstalled});
 }
 
@@ -237,9 +238,16 @@ std::map<std::string, std::int64_t> liveagent_writes(const std::string& url) {
 }
 
 std::vector<std::string> helpdesk_tables() {
-  return {"application_snapshots", "conversations",         "conversations_history",
-          "conversation_custom_fields", "conversation_message_groups", "conversation_messages",
-          "conversation_tags",     "customers",              "customer_groups", "agents"};
+  return {"application_snapshots",
+          "conversations",
+          "conversations_history",
+          "conversation_custom_fields",
+          "conversation_message_groups",
+          "conversation_messages",
+          "conversation_tags",
+          "customers",
+          "customer_groups",
+          "agents"};
 }
 
 // Every stored text of the helpdesk tables and of sync.* (raw, quarantine bodies, errors).
@@ -247,8 +255,9 @@ std::string everything_stored(const std::string& url) {
   std::string all;
   for (const auto& t : helpdesk_tables())
     for (const auto& r : query_rows(url, "SELECT t::text FROM liveagent." + t + " t")) all += r;
-  for (const auto& r : query_rows(url, "SELECT convert_from(body, 'UTF8') || url || reason "
-                                       "FROM sync.quarantine"))
+  for (const auto& r : query_rows(url,
+                                  "SELECT convert_from(body, 'UTF8') || url || reason "
+                                  "FROM sync.quarantine"))
     all += r;
   for (const auto& r : query_rows(url, "SELECT coalesce(error, '') FROM sync.runs")) all += r;
   return all;
@@ -272,7 +281,8 @@ TEST(E2eHelpdesk, BackfillLandsExactlyTheGroundTruthWithoutAuthtoken) {
   // c7 (moved from d1 to d2 right after d1 listed it) appears in both departments' answers.
   std::string moved;
   for (const auto& c : desk.data().conversations)
-    if (moved.empty() && c.departmentid == "d1" && c.conversationid != "c1") moved = c.conversationid;
+    if (moved.empty() && c.departmentid == "d1" && c.conversationid != "c1")
+      moved = c.conversationid;
   desk.move_after_next_listing(moved);
   testing::TestDatabase db("e2e_hd_backfill");
   DeskSpec spec;
@@ -284,8 +294,10 @@ TEST(E2eHelpdesk, BackfillLandsExactlyTheGroundTruthWithoutAuthtoken) {
   const auto truth = desk.data();
   expect_ground_truth(db.url(), truth);
   // The moved conversation is one row, in its new department.
-  EXPECT_EQ(query_value(db.url(), "SELECT departmentid FROM liveagent.conversations WHERE "
-                                  "conversationid = '" + moved + "'"),
+  EXPECT_EQ(query_value(db.url(),
+                        "SELECT departmentid FROM liveagent.conversations WHERE "
+                        "conversationid = '" +
+                            moved + "'"),
             "d2");
   // Customers: limitcount on every request, and the bulk day's > 1000 in one window arrived.
   const auto customer_requests = requests_to(sim, "/api/customers");
@@ -298,6 +310,12 @@ TEST(E2eHelpdesk, BackfillLandsExactlyTheGroundTruthWithoutAuthtoken) {
   EXPECT_TRUE(second_page) << "the bulk day's window needed a second page";
   EXPECT_EQ(query_count(db.url(), "SELECT count(*) FROM liveagent.customers"),
             static_cast<std::int64_t>(truth.customers.size()));
+  // One messages request per conversation fills both the groups and the messages.
+  std::size_t messages_requests = 0;
+  for (const auto& r : sim.requests())
+    if (r.path.rfind("/api/conversations/", 0) == 0 && r.path.ends_with("/messages"))
+      ++messages_requests;
+  EXPECT_EQ(messages_requests, truth.conversations.size());
   // Conversations: btw: with one-second overlaps, one request per department and window.
   for (const auto& r : requests_to(sim, "/api/conversations")) {
     EXPECT_EQ(query_param(r, "datechanged").rfind("btw:", 0), 0u) << r.target;
@@ -308,16 +326,19 @@ TEST(E2eHelpdesk, BackfillLandsExactlyTheGroundTruthWithoutAuthtoken) {
   EXPECT_EQ(query_value(db.url(), "SELECT " + ts("changed_at") +
                                       " FROM liveagent.conversations WHERE conversationid='c4'"),
             "2024-11-03 01:30:00");
-  EXPECT_EQ(query_value(db.url(), "SELECT coalesce(created_at::text, 'NULL') || '|' || "
-                                  "(raw->>'datecreated') FROM liveagent.conversations WHERE "
-                                  "conversationid = 'c3'"),
+  EXPECT_EQ(query_value(db.url(),
+                        "SELECT coalesce(created_at::text, 'NULL') || '|' || "
+                        "(raw->>'datecreated') FROM liveagent.conversations WHERE "
+                        "conversationid = 'c3'"),
             "NULL|2024-02-30 10:00:00");
-  EXPECT_GE(query_count(db.url(), "SELECT sum(invalid_values) FROM sync.runs WHERE stream = "
-                                  "'conversations'"),
+  EXPECT_GE(query_count(db.url(),
+                        "SELECT sum(invalid_values) FROM sync.runs WHERE stream = "
+                        "'conversations'"),
             1);
   // The deleted conversation and the unknown agent are marked, not dropped.
-  EXPECT_EQ(query_count(db.url(), "SELECT count(*) FROM liveagent.conversations WHERE "
-                                  "deleted_upstream_at IS NOT NULL"),
+  EXPECT_EQ(query_count(db.url(),
+                        "SELECT count(*) FROM liveagent.conversations WHERE "
+                        "deleted_upstream_at IS NOT NULL"),
             1);
   // authtoken: no value in any table, quarantined body or log line, and not in raw.
   const std::string stored = everything_stored(db.url());
@@ -392,8 +413,10 @@ TEST(E2eHelpdesk, OnceUpdatesChangedConversationsAndRereadsOnlyTheirChildren) {
     }
   });
   // A tag first stored by the first run and unassigned now.
-  ASSERT_EQ(query_count(db.url(), "SELECT count(*) FROM liveagent.conversation_tags WHERE "
-                                  "conversationid = '" + a + "' AND tag_id = '" + lost_tag + "'"),
+  ASSERT_EQ(query_count(db.url(),
+                        "SELECT count(*) FROM liveagent.conversation_tags WHERE "
+                        "conversationid = '" +
+                            a + "' AND tag_id = '" + lost_tag + "'"),
             1);
   sim.clear_requests();
   const auto second = run_partnersync(config, {"--once"});
@@ -405,15 +428,20 @@ TEST(E2eHelpdesk, OnceUpdatesChangedConversationsAndRereadsOnlyTheirChildren) {
   EXPECT_EQ(ids_asked(sim, "/tags"), (std::set<std::string>{a, b}));
   EXPECT_EQ(query_rows(db.url(), "SELECT conversationid FROM liveagent.conversations_history"),
             (std::vector<std::string>{std::min(a, b), std::max(a, b)}));
-  EXPECT_EQ(query_value(db.url(), "SELECT status FROM liveagent.conversations WHERE "
-                                  "conversationid = '" + a + "'"),
+  EXPECT_EQ(query_value(db.url(),
+                        "SELECT status FROM liveagent.conversations WHERE "
+                        "conversationid = '" +
+                            a + "'"),
             "R");
   // The tag no longer listed has removed_at (kept, not deleted); no other tag has.
-  EXPECT_EQ(query_rows(db.url(), "SELECT conversationid || '|' || tag_id FROM "
-                                 "liveagent.conversation_tags WHERE removed_at IS NOT NULL"),
+  EXPECT_EQ(query_rows(db.url(),
+                       "SELECT conversationid || '|' || tag_id FROM "
+                       "liveagent.conversation_tags WHERE removed_at IS NOT NULL"),
             (std::vector<std::string>{a + "|" + lost_tag}));
-  EXPECT_EQ(query_count(db.url(), "SELECT count(*) FROM liveagent.conversation_custom_fields "
-                                  "WHERE conversationid = '" + b + "' AND removed_at IS NOT NULL"),
+  EXPECT_EQ(query_count(db.url(),
+                        "SELECT count(*) FROM liveagent.conversation_custom_fields "
+                        "WHERE conversationid = '" +
+                            b + "' AND removed_at IS NOT NULL"),
             b_fields);
   // Listed again: the removal is undone.
   desk.mutate([&](sim::helpdesk::Data& d) {
@@ -425,8 +453,9 @@ TEST(E2eHelpdesk, OnceUpdatesChangedConversationsAndRereadsOnlyTheirChildren) {
   });
   const auto third = run_partnersync(config, {"--once"});
   ASSERT_EQ(third.exit_code, 0) << third.errors;
-  EXPECT_EQ(query_count(db.url(), "SELECT count(*) FROM liveagent.conversation_tags WHERE "
-                                  "removed_at IS NOT NULL"),
+  EXPECT_EQ(query_count(db.url(),
+                        "SELECT count(*) FROM liveagent.conversation_tags WHERE "
+                        "removed_at IS NOT NULL"),
             0);
   expect_ground_truth(db.url(), desk.data());
 }
@@ -477,9 +506,135 @@ TEST(E2eHelpdesk, CallNewerThanTheApplicationVersionIsNotApplicable) {
   auto config = desk_config(spec);
   const auto run = run_partnersync(config, {"--once", "--streams", "customer_groups"});
   EXPECT_EQ(run.exit_code, 0) << run.errors;
-  EXPECT_EQ(query_value(db.url(), "SELECT not_applicable FROM sync.state WHERE source = 'desk' "
-                                  "AND stream = 'customer_groups'"),
+  EXPECT_EQ(query_value(db.url(),
+                        "SELECT not_applicable FROM sync.state WHERE source = 'desk' "
+                        "AND stream = 'customer_groups'"),
             "t");
+}
+
+// helpdesk.md "conversations": "if the server demands one [a department], that is a
+// configuration error that names the `departments` key".
+TEST(E2eHelpdesk, DemandedDepartmentIsOneConfigurationErrorNamingTheDepartmentsKey) {
+  sim::Simulator sim(desk_options(10, 0));
+  sim.api().helpdesk().set_department_required(true);
+  testing::TestDatabase db("e2e_hd_department");
+  DeskSpec spec;
+  spec.database_url = db.url();
+  spec.base_url = sim.base_url();
+  spec.departments = false;
+  spec.retries = 0;
+  auto config = desk_config(spec);
+  const auto run = run_partnersync(config, {"--once", "--streams", "conversations"});
+  EXPECT_EQ(run.exit_code, 1) << run.errors;
+  std::istringstream in(run.errors);
+  int lines = 0;
+  for (std::string line; std::getline(in, line);)
+    if (line.find("department") != std::string::npos) {
+      ++lines;
+      EXPECT_NE(line.find("`departments`"), std::string::npos) << line;
+    }
+  EXPECT_EQ(lines, 1) << run.errors;
+  // One request: the first window's answer ends the stream (the others would fail the same).
+  EXPECT_EQ(requests_to(sim, "/api/conversations").size(), 1u);
+  EXPECT_NE(query_value(db.url(), "SELECT error FROM sync.runs WHERE stream = 'conversations'")
+                .find("`departments`"),
+            std::string::npos);
+  EXPECT_EQ((run.errors + run.output).find(spec.api_key), std::string::npos);
+  // With the key set, the same account syncs.
+  spec.departments = true;
+  auto fixed = desk_config(spec);
+  const auto again = run_partnersync(fixed, {"--once", "--streams", "conversations"});
+  EXPECT_EQ(again.exit_code, 0) << again.errors;
+  EXPECT_EQ(query_count(db.url(), "SELECT count(*) FROM liveagent.conversations"), 10);
+}
+
+std::size_t agent_requests(const sim::Simulator& sim) {
+  std::size_t n = 0;
+  for (const auto& r : sim.requests()) n += r.path.rfind("/api/agents/", 0) == 0 ? 1 : 0;
+  return n;
+}
+
+// helpdesk.md "agents": "An id that answers 404 gets deleted_upstream_at and is asked again
+// only on full_refresh" (the simulator's c5 is assigned to agent404).
+TEST(E2eHelpdesk, AgentThatAnswered404IsAskedAgainOnlyOnFullRefresh) {
+  sim::Simulator sim(desk_options(10, 0));
+  testing::TestDatabase db("e2e_hd_agent404");
+  DeskSpec spec;
+  spec.database_url = db.url();
+  spec.base_url = sim.base_url();
+  auto config = desk_config(spec);
+  const std::vector<std::string> args = {"--once", "--streams", "conversations,agents"};
+  const auto first = run_partnersync(config, args);
+  ASSERT_EQ(first.exit_code, 0) << first.errors;
+  EXPECT_EQ(requests_to(sim, "/api/agents/agent404").size(), 1u);
+  const std::string marked_sql =
+      "SELECT deleted_upstream_at::text FROM liveagent.agents WHERE userid = 'agent404'";
+  const std::string marked = query_value(db.url(), marked_sql);
+  ASSERT_NE(marked, "NULL");
+  const auto agents = agent_requests(sim);
+  ASSERT_GT(agents, 1u);
+
+  sim.clear_requests();
+  const auto second = run_partnersync(config, args);
+  ASSERT_EQ(second.exit_code, 0) << second.errors;
+  EXPECT_EQ(requests_to(sim, "/api/agents/agent404").size(), 0u);
+  EXPECT_EQ(agent_requests(sim), agents - 1) << "the others are read";
+
+  // The agents stream's full refresh is due: agent404 is asked again (still gone: marked as
+  // before).
+  query_value(db.url(),
+              "UPDATE sync.state SET last_full_refresh_at = now() - interval '3651 "
+              "days' WHERE source = 'desk' AND stream = 'agents' RETURNING 1");
+  sim.clear_requests();
+  const auto refresh = run_partnersync(config, args);
+  ASSERT_EQ(refresh.exit_code, 0) << refresh.errors;
+  EXPECT_EQ(requests_to(sim, "/api/agents/agent404").size(), 1u);
+  EXPECT_EQ(query_value(db.url(), marked_sql), marked);
+  EXPECT_EQ(query_value(db.url(),
+                        "SELECT mode FROM sync.runs WHERE stream = 'agents' ORDER BY "
+                        "run_id DESC LIMIT 1"),
+            "full_refresh");
+}
+
+// helpdesk.md "conversations": "A window over the size limit is halved, down to one minute".
+// 8000 conversations changed within ten seconds of one day: about 2.8 MB in one answer, over
+// the engine's 2 MiB window limit at any size of window, so the day is halved down to pieces
+// of at least one minute, the smallest read whole.
+TEST(E2eHelpdesk, WindowOverTheLimitIsHalvedDownToOneMinute) {
+  constexpr int kConversations = 8000;
+  sim::Simulator sim(desk_options(kConversations, 0));
+  auto& desk = sim.api().helpdesk();
+  desk.mutate([](sim::helpdesk::Data& d) {
+    for (std::size_t i = 0; i < d.conversations.size(); ++i)
+      d.conversations[i].datechanged = "2024-11-20 10:00:0" + std::to_string(i % 10);
+  });
+  testing::TestDatabase db("e2e_hd_minute");
+  DeskSpec spec;
+  spec.database_url = db.url();
+  spec.base_url = sim.base_url();
+  spec.departments = false;  // one answer per window holds them all
+  auto config = desk_config(spec);
+  const auto run = run_backfill(config, *sim::parse_date(kStartDate), *sim::parse_date(kDataTo),
+                                {"--streams", "conversations"});
+  ASSERT_EQ(run.exit_code, 0) << run.errors;
+  const auto truth = desk.data();
+  EXPECT_EQ(query_rows(db.url(), kConversationsSql), expected_conversations(truth));
+  // The lengths (in seconds, both ends included) of the datechanged ranges asked.
+  std::vector<std::int64_t> below_a_day;
+  for (const auto& r : requests_to(sim, "/api/conversations")) {
+    const std::string range = query_param(r, "datechanged");
+    ASSERT_EQ(range.rfind("btw:", 0), 0u) << r.target;
+    const auto comma = range.find(',');
+    const auto from = sim::parse_datetime(range.substr(4, comma - 4));
+    const auto to = sim::parse_datetime(range.substr(comma + 1));
+    ASSERT_TRUE(from && to) << r.target;
+    const std::int64_t length = *to - *from + 1;
+    if (length < 86400) below_a_day.push_back(length);
+  }
+  ASSERT_FALSE(below_a_day.empty()) << "the day was not split";
+  const auto smallest = *std::min_element(below_a_day.begin(), below_a_day.end());
+  EXPECT_GE(smallest, 60) << "a piece shorter than one minute was asked";
+  EXPECT_LT(smallest, 180) << "the halving stopped before one minute";
 }
 
 }  // namespace

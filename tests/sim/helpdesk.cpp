@@ -27,10 +27,18 @@ void append_json_string(std::string& out, const std::string& s) {
   out += '"';
   for (const unsigned char c : s) {
     switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\n': out += "\\n"; break;
-      case '\t': out += "\\t"; break;
+      case '"':
+        out += "\\\"";
+        break;
+      case '\\':
+        out += "\\\\";
+        break;
+      case '\n':
+        out += "\\n";
+        break;
+      case '\t':
+        out += "\\t";
+        break;
       default:
         if (c < 0x20) {
           char buf[8];
@@ -82,7 +90,9 @@ api::ApiResponse json(unsigned status, std::string body) {
 api::ApiResponse error(unsigned status, const std::string& message, unsigned http = 0) {
   std::string body = "{\"response\":";
   Obj o(body);
-  o.str("status", "ERROR").raw("statuscode", std::to_string(status)).str("errormessage", message)
+  o.str("status", "ERROR")
+      .raw("statuscode", std::to_string(status))
+      .str("errormessage", message)
       .str("debugmessage", "partnersync-sim helpdesk");
   o.close();
   body += '}';
@@ -178,8 +188,8 @@ Data generate(const Options& o) {
   auto instant = [&] { return t0 + static_cast<std::int64_t>(rng.below(t1 - t0)); };
   static const char* kStatuses = "AACCRRRNWTBIPX";
   static const char* kNames[] = {"John Owner", "Jane Roe", "Ann Lee", "Bob Stone", "Eve Park"};
-  static const Tag kTags[] = {{"sh3j", "VIP"}, {"8sd5", "Support"}, {"b1l1", "Billing"},
-                              {"bg77", "Bug"}};
+  static const Tag kTags[] = {
+      {"sh3j", "VIP"}, {"8sd5", "Support"}, {"b1l1", "Billing"}, {"bg77", "Bug"}};
   for (int a = 1; a <= 4; ++a) {
     Agent g;
     g.userid = "agent" + std::to_string(a);
@@ -200,8 +210,8 @@ Data generate(const Options& o) {
     c.conversationid = "c" + n;
     c.code = "AX4-" + std::to_string(100000 + i);
     const std::int64_t created = instant();
-    const std::int64_t changed = std::min<std::int64_t>(
-        t1 - 1, created + static_cast<std::int64_t>(rng.below(3 * 86400)));
+    const std::int64_t changed =
+        std::min<std::int64_t>(t1 - 1, created + static_cast<std::int64_t>(rng.below(3 * 86400)));
     c.datecreated = format_los_angeles(created);
     c.datechanged = format_los_angeles(changed);
     c.departmentid = rng.below(2) ? "d1" : "d2";
@@ -217,7 +227,8 @@ Data generate(const Options& o) {
     c.assignedto = who < 4 ? d.agents[who].userid : (who == 4 ? "" : "  ");
     const auto fields = rng.below(3);
     for (std::uint64_t f = 0; f < fields; ++f)
-      c.customfields.push_back({f == 0 ? "varsymbol" : "other_var", std::to_string(rng.below(1000000))});
+      c.customfields.push_back(
+          {f == 0 ? "varsymbol" : "other_var", std::to_string(rng.below(1000000))});
     const auto tags = rng.below(4);
     for (std::uint64_t t = 0; t < tags; ++t) c.tags.push_back(kTags[(i + t) % 4]);
     const auto groups = 1 + rng.below(std::max<std::uint64_t>(1, o.max_groups));
@@ -243,8 +254,8 @@ Data generate(const Options& o) {
   }
   if (o.special_cases && d.conversations.size() >= 6) {
     // A repeated custom-field code (004 "Same field can be added multiple times").
-    d.conversations[0].customfields = {{"varsymbol", "111"}, {"varsymbol", "222"},
-                                       {"other_var", "  "}};
+    d.conversations[0].customfields = {
+        {"varsymbol", "111"}, {"varsymbol", "222"}, {"other_var", "  "}};
     // Deleted upstream: still listed, its info answers 404.
     d.conversations[1].deleted = true;
     // An impossible datetime (kept in raw, NULL in created_at).
@@ -269,15 +280,17 @@ Data generate(const Options& o) {
       c.datecreated = format_los_angeles(instant());
     } else {
       const auto day = *parse_date(o.bulk_day);
-      c.datecreated = format_los_angeles(day * 86400 + 9 * 3600 + static_cast<std::int64_t>(i % 40000));
+      c.datecreated =
+          format_los_angeles(day * 86400 + 9 * 3600 + static_cast<std::int64_t>(i % 40000));
     }
     c.role = i % 3 ? "R" : "V";
     c.gender = i % 2 ? "M" : "F";
     c.authtoken = "4fsd5f4s6f4s56f4s56f4s56f4s" + std::to_string(100000 + i);
     d.customers.push_back(std::move(c));
   }
-  std::stable_sort(d.customers.begin(), d.customers.end(),
-                   [](const Customer& a, const Customer& b) { return a.datecreated < b.datecreated; });
+  std::stable_sort(
+      d.customers.begin(), d.customers.end(),
+      [](const Customer& a, const Customer& b) { return a.datecreated < b.datecreated; });
   d.groups = {{"ag0h", "VIP"}, {"2kt8", "Premium"}, {"x9q1", "Resellers"}};
   return d;
 }
@@ -302,6 +315,11 @@ void Desk::move_after_next_listing(const std::string& conversationid) {
 void Desk::set_error_200(bool on) {
   std::lock_guard lock(mutex_);
   error_200_ = on;
+}
+
+void Desk::set_department_required(bool on) {
+  std::lock_guard lock(mutex_);
+  options_.department_required = on;
 }
 
 api::ApiResponse Desk::handle(const api::ApiRequest& request) {
@@ -339,6 +357,9 @@ api::ApiResponse Desk::handle(const api::ApiRequest& request) {
   if (p.size() == 1 && p[0] == "conversations") {
     const std::string* department = param(request, "department");
     const std::string* changed = param(request, "datechanged");
+    // 004 "Error messages formats": 500 for "parameter message is missing".
+    if (department == nullptr && options_.department_required)
+      return error(500, "parameter department is missing");
     std::string from, to;
     if (changed != nullptr) {
       if (changed->rfind("btw:", 0) != 0) return error(500, "datechanged: only btw: is simulated");

@@ -1,6 +1,7 @@
 // The simulated helpdesk answers as design/helpdesk.md decides: the apikey, error envelopes
-// (with HTTP 200 too), limitcount's default and cap, btw: with both ends, exclusive creation
-// bounds, 404 for a deleted conversation or an unknown agent, calls newer than the version.
+// (with HTTP 200 too), a demanded department, limitcount's default and cap, btw: with both
+// ends, exclusive creation bounds, 404 for a deleted conversation or an unknown agent, calls
+// newer than the version.
 #include <gtest/gtest.h>
 
 #include <string>
@@ -48,10 +49,11 @@ TEST(HelpdeskSim, ApiKeyMissingIs400AndWrongIs401) {
 TEST(HelpdeskSim, CustomersDefaultTo100RowsAndCapAt1000) {
   Desk desk(options());
   EXPECT_EQ(count(desk.handle(get("/api/customers", {})).body, "\"contactid\""), 100u);
-  EXPECT_EQ(count(desk.handle(get("/api/customers", {{"limitcount", "5000"}})).body,
-                  "\"contactid\""),
-            1000u);
-  const auto rest = desk.handle(get("/api/customers", {{"limitcount", "1000"}, {"limitfrom", "1000"}}));
+  EXPECT_EQ(
+      count(desk.handle(get("/api/customers", {{"limitcount", "5000"}})).body, "\"contactid\""),
+      1000u);
+  const auto rest =
+      desk.handle(get("/api/customers", {{"limitcount", "1000"}, {"limitfrom", "1000"}}));
   EXPECT_EQ(count(rest.body, "\"contactid\""), 510u);
 }
 
@@ -59,13 +61,13 @@ TEST(HelpdeskSim, CreationBoundsAreExclusiveAndBtwIsInclusive) {
   Desk desk(options());
   const auto data = desk.data();
   const auto& c = data.customers[5];
-  const auto exact = desk.handle(get("/api/customers", {{"datecreatedfrom", c.datecreated},
-                                                       {"datecreatedto", c.datecreated}}));
+  const auto exact = desk.handle(get(
+      "/api/customers", {{"datecreatedfrom", c.datecreated}, {"datecreatedto", c.datecreated}}));
   EXPECT_EQ(count(exact.body, "\"contactid\""), 0u);
   const auto& v = data.conversations[10];
-  const auto both = desk.handle(get(
-      "/api/conversations",
-      {{"datechanged", "btw:" + v.datechanged + "," + v.datechanged}, {"department", v.departmentid}}));
+  const auto both = desk.handle(
+      get("/api/conversations", {{"datechanged", "btw:" + v.datechanged + "," + v.datechanged},
+                                 {"department", v.departmentid}}));
   EXPECT_NE(both.body.find("\"" + v.conversationid + "\""), std::string::npos);
 }
 
@@ -102,6 +104,16 @@ TEST(HelpdeskSim, AConversationMovedAfterBeingListedIsListedByTheOtherDepartment
             std::string::npos);
   EXPECT_NE(desk.handle(get("/api/conversations", {{"department", other}})).body.find(id),
             std::string::npos);
+}
+
+TEST(HelpdeskSim, AnAccountThatDemandsADepartmentAnswers500WithoutOne) {
+  Desk desk(options());
+  EXPECT_EQ(desk.handle(get("/api/conversations", {})).status, 200u);
+  desk.set_department_required(true);
+  const auto without = desk.handle(get("/api/conversations", {}));
+  EXPECT_EQ(without.status, 500u);
+  EXPECT_NE(without.body.find("parameter department is missing"), std::string::npos);
+  EXPECT_EQ(desk.handle(get("/api/conversations", {{"department", "d1"}})).status, 200u);
 }
 
 }  // namespace

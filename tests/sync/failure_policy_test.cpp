@@ -51,6 +51,15 @@ TEST(FailurePolicy, EachKindDoesWhatTheTableSays) {
   EXPECT_TRUE(upstream.fail_window && upstream.fail_stream);
   EXPECT_FALSE(upstream.stop_source || upstream.quarantine_body);
 
+  // A configuration upstream refuses (helpdesk: a demanded department): the stream fails at
+  // once, not window by window; the source's other streams go on.
+  const auto& configuration = policy_for(FailureKind::configuration);
+  EXPECT_EQ(configuration.kind, FailureKind::configuration);
+  EXPECT_TRUE(configuration.fail_stream);
+  EXPECT_FALSE(configuration.fail_window || configuration.stop_source ||
+               configuration.retry_window || configuration.wait_and_retry);
+  EXPECT_EQ(to_string(FailureKind::configuration), "configuration");
+
   const auto& other = policy_for(FailureKind::other);
   EXPECT_TRUE(other.fail_stream);
   EXPECT_FALSE(other.fail_window || other.stop_source || other.wait_and_retry);
