@@ -12,7 +12,6 @@
 #include <vector>
 
 #include "daemon/db/staging_writer.hpp"
-
 #include "tests/support/test_database.hpp"
 
 namespace partnersync::sync {
