@@ -7,6 +7,7 @@
 #include <charconv>
 #include <sstream>
 
+#include "daemon/obs/json_text.hpp"
 #include "tests/sim/dataset.hpp"
 
 namespace partnersync::sim::helpdesk {
@@ -25,30 +26,7 @@ struct Rng {
 
 void append_json_string(std::string& out, const std::string& s) {
   out += '"';
-  for (const unsigned char c : s) {
-    switch (c) {
-      case '"':
-        out += "\\\"";
-        break;
-      case '\\':
-        out += "\\\\";
-        break;
-      case '\n':
-        out += "\\n";
-        break;
-      case '\t':
-        out += "\\t";
-        break;
-      default:
-        if (c < 0x20) {
-          char buf[8];
-          std::snprintf(buf, sizeof buf, "\\u%04x", c);
-          out += buf;
-        } else {
-          out += static_cast<char>(c);
-        }
-    }
-  }
+  obs::append_json_escaped(out, s);
   out += '"';
 }
 
