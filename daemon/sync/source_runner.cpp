@@ -385,12 +385,17 @@ awaitable<RunStatus> SourceRunner::run_stream(
       auto read_pending = [=](SyncStore& s) { return s.pending_children(source, stream); };
       const auto pending = co_await stores_.run(std::move(read_pending));
       const auto it = keys.find(spec.parent);
+      // Each parent once: overlapping windows (datetime windows overlap by their padding) can
+      // list a parent twice, and its children were then requested twice in one pass (the soak,
+      // seed 3287208012: one URL tried 5 times against a budget of 4).
       std::vector<std::string> parents;
-      if (it != keys.end()) parents = it->second;
+      std::set<std::string> seen;
+      if (it != keys.end())
+        for (const auto& k : it->second)
+          if (seen.insert(k).second) parents.push_back(k);
       const std::size_t this_pass = parents.size();
-      const std::set<std::string> read(parents.begin(), parents.end());
       for (const auto& k : pending)
-        if (!read.count(k)) parents.push_back(k);
+        if (seen.insert(k).second) parents.push_back(k);
       if (parents.size() > this_pass)
         spdlog::info("source {} stream {}: {} parent(s) an earlier run left unread are read too",
                      source, stream, parents.size() - this_pass);
