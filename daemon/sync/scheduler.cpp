@@ -66,7 +66,8 @@ boost::asio::awaitable<void> run_on_schedule(SourceRunner& runner, StorePool& st
     if (!due.empty()) {
       if (service != nullptr) service->pass_started(source.name);
       const auto started = Clock::now();
-      const PassOutcome outcome = co_await runner.pass(due);
+      std::set<std::string> ran;
+      const PassOutcome outcome = co_await runner.pass(due, &ran);
       if (service != nullptr)
         service->pass_finished(source.name, outcome == PassOutcome::succeeded,
                                outcome == PassOutcome::database_down);
@@ -82,7 +83,12 @@ boost::asio::awaitable<void> run_on_schedule(SourceRunner& runner, StorePool& st
         continue;
       }
       outage_wait = kOutageRetryFirst;
-      for (const auto& stream : due) {
+      // The due streams (also those a failure kept from running: they wait an interval) and
+      // the children that ran because their parent did: those have read their parents and are
+      // not due again at once (after a long pass they were read twice, back to back).
+      ran.insert(due.begin(), due.end());
+      for (const auto& stream : ran) {
+        if (!next_due.count(stream)) continue;
         last_runs[stream] = started;
         next_due[stream] = Clock::now() + jittered(runner.interval_of(stream));
       }

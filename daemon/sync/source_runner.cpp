@@ -22,8 +22,6 @@ using asio::awaitable;
 
 // A stream that answered 403 "not applicable" is asked again after this long.
 constexpr auto kNotApplicableRetry = std::chrono::hours(24 * 7);
-// How often a pass asks again for a source another process holds.
-constexpr auto kLockRetry = std::chrono::seconds(5);
 
 http::ClientOptions client_options(const config::Config& config, const std::string& source,
                                    service::Metrics* metrics) {
@@ -105,122 +103,6 @@ std::string SourceRunner::collect_column_for(const StreamSpec& spec) const {
   return {};
 }
 
-awaitable<bool> SourceRunner::lock_source() {
-  const std::string source = source_.name;
-  for (;;) {
-    auto take = [source](SyncStore& s) { return s.try_lock_source(source); };
-    if (co_await stores_.run_on_lock_store(std::move(take))) {
-      stores_.lock_taken();
-      if (told_locked_) spdlog::info("source {}: the other process is done, syncing", source);
-      told_locked_ = false;
-      co_return true;
-    }
-    if (!told_locked_) {
-      spdlog::warn(
-          "source {}: another partnersync process is syncing this source; waiting for it to "
-          "finish",
-          source);
-      told_locked_ = true;
-    }
-    if (!co_await sleep_for(cancel_, kLockRetry)) co_return false;
-  }
-}
-
-awaitable<void> SourceRunner::unlock_source() {
-  const std::string source = source_.name;
-  auto release = [source](SyncStore& s) {
-    s.unlock_source(source);
-    return 0;
-  };
-  stores_.lock_released();
-  co_await stores_.run_on_lock_store(std::move(release));
-}
-
-awaitable<bool> SourceRunner::own_source(Cancellation& drain, std::chrono::seconds poll,
-                                         const std::function<void()>& on_standby) {
-  const std::string source = source_.name;
-  while (!owned_) {
-    // Held already (a lock the previous generation kept) counts: taking it again would stack.
-    auto take = [source](SyncStore& s) {
-      return s.holds_source_lock(source, SourceLock::owner) ||
-             s.try_lock_source(source, SourceLock::owner);
-    };
-    bool taken = false;
-    std::string error;
-    try {
-      taken = co_await stores_.run_on_lock_store(std::move(take));
-    } catch (const std::exception&) {
-      const Failure failure = classify(std::current_exception());
-      if (failure.kind == FailureKind::cancelled) co_return false;
-      error = failure.reason;
-    }
-    if (taken) {
-      owned_ = true;
-      stores_.lock_taken();
-      if (standby_) {
-        spdlog::info(
-            "source {}: the instance that owned this source is gone; this one syncs it now",
-            source);
-      } else {
-        spdlog::debug("source {}: this instance owns the source", source);
-      }
-      standby_ = false;
-      break;
-    }
-    if (!error.empty()) {
-      spdlog::warn("source {}: cannot take the source lock: {}; asking again in {}s", source, error,
-                   poll.count());
-    } else if (!standby_) {
-      spdlog::warn(
-          "source {}: another partnersync instance owns this source; standing by, asking again "
-          "every {}s",
-          source, poll.count());
-      standby_ = true;
-      if (on_standby) on_standby();
-    }
-    if (!co_await sleep_for(cancel_, drain, poll)) co_return false;
-  }
-  co_return true;
-}
-
-awaitable<bool> SourceRunner::still_own_source() {
-  if (!owned_) co_return false;
-  const std::string source = source_.name;
-  auto check = [source](SyncStore& s) { return s.holds_source_lock(source, SourceLock::owner); };
-  bool held = false;
-  try {
-    held = co_await stores_.run_on_lock_store(std::move(check));
-  } catch (const std::exception& e) {
-    spdlog::debug("source {}: checking the source lock: {}", source, e.what());
-  }
-  if (!held) {
-    owned_ = false;
-    stores_.lock_released();
-    spdlog::error(
-        "source {}: the source lock went with its database connection; no more syncing of "
-        "this source until this instance holds the lock again",
-        source);
-  }
-  co_return held;
-}
-
-awaitable<void> SourceRunner::disown_source() {
-  if (!owned_) co_return;
-  owned_ = false;
-  const std::string source = source_.name;
-  auto release = [source](SyncStore& s) {
-    s.unlock_source(source, SourceLock::owner);
-    return 0;
-  };
-  stores_.lock_released();
-  try {
-    co_await stores_.run_on_lock_store(std::move(release));
-  } catch (const std::exception& e) {
-    // The lock went with its connection.
-    spdlog::debug("source {}: releasing the source lock: {}", source_.name, e.what());
-  }
-}
-
 awaitable<void> SourceRunner::close_orphaned_runs() {
   if (orphaned_runs_.empty()) co_return;
   auto runs = orphaned_runs_;
@@ -234,7 +116,8 @@ awaitable<void> SourceRunner::close_orphaned_runs() {
   orphaned_runs_.clear();
 }
 
-awaitable<PassOutcome> SourceRunner::pass(const std::set<std::string>& due) {
+awaitable<PassOutcome> SourceRunner::pass(const std::set<std::string>& due,
+                                          std::set<std::string>* ran) {
   std::exception_ptr error;
   // Every pass holds the pass lock; daemon mode also owns the source (own_source), checked
   // before each stream.
@@ -265,6 +148,7 @@ awaitable<PassOutcome> SourceRunner::pass(const std::set<std::string>& due) {
         for (const auto& other : stream_specs(source_.kind))
           if (other.parent == spec.name && selected(other.name))
             run.child_streams.push_back(other.name);
+      if (ran != nullptr) ran->insert(spec.name);
       const RunStatus status = co_await run_stream(run, keys_by_parent);
       ok = ok && (status == RunStatus::succeeded || status == RunStatus::not_applicable);
       if (!run.collect.empty()) keys_by_parent[spec.name] = std::move(run.keys);

@@ -38,8 +38,9 @@ class SourceRunner {
   // One pass over the selected streams that are `due` (and the children of those that ran).
   // Every pass takes the source's pass lock (waiting while another process's pass holds it);
   // daemon mode runs a pass only while it owns the source (own_source) and checks that before
-  // each stream.
-  boost::asio::awaitable<PassOutcome> pass(const std::set<std::string>& due);
+  // each stream. `ran`, when given, receives every stream that ran (children included).
+  boost::asio::awaitable<PassOutcome> pass(const std::set<std::string>& due,
+                                           std::set<std::string>* ran = nullptr);
 
   // Daemon mode: the source's owner lock is held across passes, so of several instances on
   // one database one syncs the source and the others stand by (one-shot runs take no owner

@@ -1,6 +1,9 @@
 // As ClickHouse's PostgreSQL code does: connect lazily, and on a broken connection reconnect
 // and retry the whole unit of work a bounded number of times (every unit here is idempotent:
 // upserts, interval merges, inserts of run and quarantine records).
+// Longer than 400 lines on purpose: it is every statement the engine runs on the sync.*
+// tables (windows, runs, quarantine, pending children, locks), each a few lines inside that
+// one reconnect wrapper; split by table, every piece would need the wrapper and the state.
 #include "daemon/sync/sync_store.hpp"
 
 #include <spdlog/spdlog.h>

@@ -13,6 +13,7 @@
 
 #include <algorithm>
 #include <charconv>
+#include <cstdlib>
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
@@ -158,8 +159,19 @@ std::string yaml(const std::string& url, const sim::Simulator& sim,
   return out.str();
 }
 
-// Requests of one target (path and query) in order; a gap longer than kMaxRetryGap starts a new
-// chain (the next pass asking again). A chain is one request with its retries.
+// Whether the daemon's HTTP client retries an attempt answered so: 429 and 5xx, a body cut
+// short, a body stalled past the timeout. A 200 with a bad body or a 400 ends the request.
+bool retried_fault(const sim::LoggedRequest& r) {
+  if (r.fault == "close_mid_body" || r.fault == "stall_body") return true;
+  if (r.fault.rfind("status ", 0) != 0) return false;
+  const int status = std::atoi(r.fault.c_str() + 7);
+  return status == 429 || status >= 500;
+}
+
+// Requests of one target (path and query) in order. A chain is one request with its retries:
+// it goes on while an attempt was answered with a fault the client retries and the next one
+// follows within kMaxRetryGap. Anything else is a new request (the next pass, or the same pass
+// again after the database was unavailable).
 struct RetryFigures {
   std::size_t chains = 0, retried = 0, longest = 0, over_budget = 0;
   std::string example;
@@ -168,25 +180,35 @@ struct RetryFigures {
 RetryFigures retry_chains(const std::vector<sim::LoggedRequest>& log) {
   std::map<std::string, std::vector<const sim::LoggedRequest*>> by_target;
   for (const auto& r : log) by_target[r.target].push_back(&r);
+  const auto origin = log.empty() ? Clock::time_point{} : log.front().received;
   RetryFigures f;
   for (auto& [target, requests] : by_target) {
     std::sort(requests.begin(), requests.end(),
               [](auto* a, auto* b) { return a->received < b->received; });
-    std::size_t length = 0;
-    for (std::size_t i = 0; i <= requests.size(); ++i) {
-      const bool ends = i == requests.size() ||
-                        (i > 0 && requests[i]->received - requests[i - 1]->received > kMaxRetryGap);
-      if (ends && length > 0) {
-        ++f.chains;
-        if (length > 1) ++f.retried;
-        f.longest = std::max(f.longest, length);
-        if (length > static_cast<std::size_t>(kRetries + 1)) {
-          ++f.over_budget;
-          if (f.example.empty()) f.example = obs::redact(target) + " x" + std::to_string(length);
+    std::size_t begin = 0;
+    for (std::size_t i = 1; i <= requests.size(); ++i) {
+      const bool ends = i == requests.size() || !retried_fault(*requests[i - 1]) ||
+                        requests[i]->received - requests[i - 1]->received > kMaxRetryGap;
+      if (!ends) continue;
+      const std::size_t length = i - begin;
+      ++f.chains;
+      if (length > 1) ++f.retried;
+      f.longest = std::max(f.longest, length);
+      if (length > static_cast<std::size_t>(kRetries + 1)) {
+        ++f.over_budget;
+        if (f.example.empty()) {
+          f.example = obs::redact(target) + ":";
+          for (std::size_t k = begin; k < i; ++k) {
+            const auto* r = requests[k];
+            char at[64];
+            std::snprintf(at, sizeof at, " %.1fs",
+                          std::chrono::duration<double>(r->received - origin).count());
+            f.example += at + std::string(" ") +
+                         (r->fault.empty() ? std::to_string(r->status) : r->fault) + ";";
+          }
         }
-        length = 0;
       }
-      if (i < requests.size()) ++length;
+      begin = i;
     }
   }
   return f;
