@@ -20,11 +20,13 @@ namespace {
 }
 }  // namespace
 
-void skip(sj::value value, Taint& taint, int depth) {
+void skip(sj::value& value, Taint& taint, int depth) {
   switch (value.type()) {
     case sj::json_type::object:
       if (depth >= kMaxDepth) too_deep();
-      for (auto field : value.get_object()) {
+      for (auto result : value.get_object()) {
+        if (result.error() != simdjson::SUCCESS) throw simdjson::simdjson_error(result.error());
+        sj::field& field = result.value_unsafe();  // in place (record_parser.cpp walk)
         // unescaped_key() checks the escapes of a key that has any.
         if (key_has_escapes(field.key().raw())) (void)std::string_view(field.unescaped_key());
         skip(field.value(), taint, depth + 1);
@@ -32,7 +34,10 @@ void skip(sj::value value, Taint& taint, int depth) {
       break;
     case sj::json_type::array:
       if (depth >= kMaxDepth) too_deep();
-      for (auto element : value.get_array()) skip(element.value(), taint, depth + 1);
+      for (auto element : value.get_array()) {
+        sj::value item = element.value();
+        skip(item, taint, depth + 1);
+      }
       break;
     case sj::json_type::string: {
       const std::string_view token = value.raw_json_token();

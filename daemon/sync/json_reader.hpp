@@ -36,7 +36,7 @@ inline constexpr int kMaxDepth = 1000;
 
 // Consumes `value`, checking every token in it. Throws BodyError on text that is not JSON and
 // on nesting deeper than kMaxDepth; `depth` is the value's own.
-void skip(sj::value value, Taint& taint, int depth = 0);
+void skip(sj::value& value, Taint& taint, int depth = 0);
 
 // Whether the key at `raw` (just after its opening quote) has escapes: it must then be
 // matched unescaped.
@@ -66,7 +66,7 @@ inline void number(std::string_view token, Taint& taint) {
 // Reads and consumes `value`; an object or array is checked whole and given as its JSON text,
 // which ends where the next token starts (`body_end` when there is none). Inline: it runs for
 // every field the stream reads, and simdjson's iterator stays in registers only when inlined.
-[[gnu::always_inline]] inline Input read(sj::value value, const char* body_end, Taint& taint) {
+[[gnu::always_inline]] inline Input read(sj::value& value, const char* body_end, Taint& taint) {
   Input in;
   switch (value.type()) {
     case sj::json_type::string:
