@@ -142,9 +142,10 @@ WriteCounts upsert(pqxx::dbtransaction& tx, const TableLayout& layout, std::int6
     target_values += (target_values.empty() ? "t." : ", t.") + q;
     new_values += (new_values.empty() ? "EXCLUDED." : ", EXCLUDED.") + q;
   }
-  if (!layout.removed_column.empty()) {
-    // A member listed again is current again.
-    const auto q = tx.quote_name(layout.removed_column);
+  // A member listed again, a record that answers again after a 404: current again.
+  for (const auto* column : {&layout.removed_column, &layout.not_found_column}) {
+    if (column->empty()) continue;
+    const auto q = tx.quote_name(*column);
     set += q + " = NULL, ";
     target_values += (target_values.empty() ? "t." : ", t.") + q;
     new_values += new_values.empty() ? "NULL::timestamptz" : ", NULL::timestamptz";
@@ -153,7 +154,7 @@ WriteCounts upsert(pqxx::dbtransaction& tx, const TableLayout& layout, std::int6
   std::string sql = "WITH upserted AS (INSERT INTO " + quote_table(tx, layout.table) + " AS t (" +
                     join(tx, layout.columns) + ") " + deduplicated(tx, layout) + " ON CONFLICT (" +
                     join(tx, layout.key) + ") DO ";
-  if (changing.empty() && layout.removed_column.empty()) {
+  if (changing.empty() && layout.removed_column.empty() && layout.not_found_column.empty()) {
     sql += "NOTHING";
   } else {
     sql += "UPDATE SET " + set + " WHERE (" + target_values + ") IS DISTINCT FROM (" + new_values +
@@ -197,6 +198,12 @@ WriteCounts update_only(pqxx::dbtransaction& tx, const TableLayout& layout, std:
     set += q + " = s." + q + ", ";
     target_values += (target_values.empty() ? "t." : ", t.") + q;
     new_values += (new_values.empty() ? "s." : ", s.") + q;
+  }
+  if (!layout.not_found_column.empty()) {  // answered again after a 404 (as in upsert)
+    const auto q = tx.quote_name(layout.not_found_column);
+    set += q + " = NULL, ";
+    target_values += (target_values.empty() ? "t." : ", t.") + q;
+    new_values += new_values.empty() ? "NULL::timestamptz" : ", NULL::timestamptz";
   }
   set += "last_changed_at = now()";
   const auto row = RawConnection::first_row(

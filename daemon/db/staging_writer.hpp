@@ -28,6 +28,9 @@ struct TableLayout {
   std::string removed_column{};
   std::string set_scope{};
   std::vector<std::string> scope_values{};
+  // StreamSpec::not_found_column: set when upstream answered 404 for a row's record; a row
+  // written again (its record answered again) gets it NULL.
+  std::string not_found_column{};
   // Created-date windows (issue 16): the timestamptz column the window's days filter on, and
   // the constant key columns that tell this stream's rows from other streams' in the same
   // table (program = 'livechat'). Set, a window that no sync.windows row overlaps and whose

@@ -35,6 +35,7 @@ inline db::TableLayout layout_of(const StreamSpec& s, const RecordParser& parser
   layout.snapshot = s.mode == SyncMode::snapshot;
   layout.removed_column = s.removed_column;
   layout.set_scope = s.set_scope;
+  layout.not_found_column = s.not_found_column;
   if (s.mode == SyncMode::created_windows && !s.window_column.empty()) {
     layout.window_column = s.window_column;
     for (const auto& c : s.columns)

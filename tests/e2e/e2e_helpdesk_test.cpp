@@ -555,8 +555,9 @@ std::size_t agent_requests(const sim::Simulator& sim) {
 }
 
 // helpdesk.md "agents": "An id that answers 404 gets deleted_upstream_at and is asked again
-// only on full_refresh" (the simulator's c5 is assigned to agent404).
-TEST(E2eHelpdesk, AgentThatAnswered404IsAskedAgainOnlyOnFullRefresh) {
+// only on full_refresh" (the simulator's c5 is assigned to agent404); answering again, it is
+// current again.
+TEST(E2eHelpdesk, AgentThatAnswered404IsAskedAgainOnlyOnFullRefreshAndClearedWhenItAnswers) {
   sim::Simulator sim(desk_options(10, 0));
   testing::TestDatabase db("e2e_hd_agent404");
   DeskSpec spec;
@@ -594,6 +595,23 @@ TEST(E2eHelpdesk, AgentThatAnswered404IsAskedAgainOnlyOnFullRefresh) {
                         "SELECT mode FROM sync.runs WHERE stream = 'agents' ORDER BY "
                         "run_id DESC LIMIT 1"),
             "full_refresh");
+
+  // Restored upstream, it answers on the next full refresh: current again, with its values.
+  sim.api().helpdesk().mutate([](sim::helpdesk::Data& d) {
+    sim::helpdesk::Agent back = d.agents.front();
+    back.userid = "agent404";
+    back.email = "restored@example.com";
+    d.agents.push_back(back);
+  });
+  query_value(db.url(),
+              "UPDATE sync.state SET last_full_refresh_at = now() - interval '3651 "
+              "days' WHERE source = 'desk' AND stream = 'agents' RETURNING 1");
+  const auto back = run_partnersync(config, args);
+  ASSERT_EQ(back.exit_code, 0) << back.errors;
+  EXPECT_EQ(query_value(db.url(),
+                        "SELECT coalesce(email, 'NULL') || ' ' || (deleted_upstream_at IS NOT "
+                        "NULL) FROM liveagent.agents WHERE userid = 'agent404'"),
+            "restored@example.com false");
 }
 
 // helpdesk.md "conversations": "A window over the size limit is halved, down to one minute".
