@@ -20,6 +20,8 @@ namespace {
 namespace asio = boost::asio;
 using asio::awaitable;
 
+// A child stream reads its pending parents this many at a time (sync.pending_children).
+constexpr std::size_t kPendingPage = 5000;
 // A stream that answered 403 "not applicable" is asked again after this long.
 constexpr auto kNotApplicableRetry = std::chrono::hours(24 * 7);
 
@@ -130,11 +132,11 @@ awaitable<PassOutcome> SourceRunner::pass(const std::set<std::string>& due,
     locked = co_await lock_source();
     if (!locked) co_return PassOutcome::cancelled;
     co_await close_orphaned_runs();
-    std::map<std::string, std::vector<std::string>> keys_by_parent;
+    std::set<std::string> parents_ran;
     for (const auto& spec : stream_specs(source_.kind)) {
       if (!selected(spec.name)) continue;
-      // A child stream runs whenever its parent ran in this pass: it needs the parent's keys.
-      const bool parent_ran = !spec.parent.empty() && keys_by_parent.count(spec.parent) > 0;
+      // A child stream runs whenever its parent ran in this pass: its parents are pending.
+      const bool parent_ran = !spec.parent.empty() && parents_ran.count(spec.parent) > 0;
       if (!due.count(spec.name) && !parent_ran) continue;
       if (cancel_.requested()) break;
       // Without the lock another instance may be syncing the source by now: stop here.
@@ -149,9 +151,9 @@ awaitable<PassOutcome> SourceRunner::pass(const std::set<std::string>& due,
           if (other.parent == spec.name && selected(other.name))
             run.child_streams.push_back(other.name);
       if (ran != nullptr) ran->insert(spec.name);
-      const RunStatus status = co_await run_stream(run, keys_by_parent);
+      const RunStatus status = co_await run_stream(run, parents_ran.count(spec.parent) > 0);
       ok = ok && (status == RunStatus::succeeded || status == RunStatus::not_applicable);
-      if (!run.collect.empty()) keys_by_parent[spec.name] = std::move(run.keys);
+      if (!run.collect.empty()) parents_ran.insert(spec.name);
     }
   } catch (const std::exception&) {
     error = std::current_exception();
@@ -181,8 +183,7 @@ awaitable<PassOutcome> SourceRunner::pass(const std::set<std::string>& due,
   }
 }
 
-awaitable<RunStatus> SourceRunner::run_stream(
-    StreamRun& run, const std::map<std::string, std::vector<std::string>>& keys) {
+awaitable<RunStatus> SourceRunner::run_stream(StreamRun& run, bool parent_ran) {
   const auto& spec = run.spec;
   const std::string source = source_.name, stream = spec.name;
   auto read_state = [=](SyncStore& s) { return s.state(source, stream); };
@@ -264,27 +265,30 @@ awaitable<RunStatus> SourceRunner::run_stream(
     } else if (spec.mode == SyncMode::per_parent) {
       // The parents' windows recorded their keys in sync.pending_children as they committed:
       // this pass's parents and those an earlier run left unread (a failed child request, a
-      // pass stopped or killed before its children were read) are read, and cleared batch by
-      // batch.
-      auto read_pending = [=](SyncStore& s) { return s.pending_children(source, stream); };
-      const auto pending = co_await stores_.run(std::move(read_pending));
-      const auto it = keys.find(spec.parent);
-      // Each parent once: overlapping windows (datetime windows overlap by their padding) can
-      // list a parent twice, and its children were then requested twice in one pass (the soak,
-      // seed 3287208012: one URL tried 5 times against a budget of 4).
-      std::vector<std::string> parents;
-      std::set<std::string> seen;
-      if (it != keys.end())
-        for (const auto& k : it->second)
-          if (seen.insert(k).second) parents.push_back(k);
-      const std::size_t this_pass = parents.size();
-      for (const auto& k : pending)
-        if (seen.insert(k).second) parents.push_back(k);
-      if (parents.size() > this_pass)
+      // pass stopped or killed before its children were read) are read page by page, in key
+      // order, and cleared batch by batch. Each parent once (a key is one row there), and
+      // memory bounded by a page, not by the number of parents (issue 13: 1M conversations
+      // held 1M keys, about 170 bytes each).
+      const std::string parent = spec.parent;
+      auto count_earlier = [=](SyncStore& s) {
+        return s.pending_children_before(source, stream, parent_ran ? parent : std::string());
+      };
+      const std::int64_t earlier = co_await stores_.run(std::move(count_earlier));
+      if (earlier > 0)
         spdlog::info("source {} stream {}: {} parent(s) an earlier run left unread are read too",
-                     source, stream, parents.size() - this_pass);
+                     source, stream, earlier);
       run.pending_tracked = true;
-      co_await read_children(context_, run, parents);
+      std::string after;
+      while (!run.stopping) {
+        auto read_page = [=](SyncStore& s) {
+          return s.pending_children(source, stream, after, kPendingPage);
+        };
+        const auto parents = co_await stores_.run(std::move(read_page));
+        if (parents.empty()) break;
+        after = parents.back();
+        co_await read_children(context_, run, parents);
+        if (parents.size() < kPendingPage) break;
+      }
     } else {
       co_await read_whole(context_, run);
     }

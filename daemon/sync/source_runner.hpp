@@ -73,8 +73,8 @@ class SourceRunner {
   boost::asio::awaitable<void> close_orphaned_runs();
   // Runs one stream and records it; returns its status. A failure that stops the source
   // (credentials, database, shutdown) leaves as SyncError after the run is recorded.
-  boost::asio::awaitable<RunStatus> run_stream(
-      StreamRun& run, const std::map<std::string, std::vector<std::string>>& keys);
+  // `parent_ran`: the stream's parent ran earlier in this pass.
+  boost::asio::awaitable<RunStatus> run_stream(StreamRun& run, bool parent_ran);
 
   const config::Config& config_;
   const config::Source& source_;

@@ -50,8 +50,6 @@ awaitable<void> read_whole(SourceContext& ctx, StreamRun& run) {
     if (!run.child_streams.empty())
       batch.parent_keys.insert(batch.parent_keys.end(), outcome.collected.begin(),
                                outcome.collected.end());
-    if (!run.collect.empty())
-      for (auto& k : outcome.collected) run.keys.push_back(std::move(k));
   }
   const std::optional<DateRange> none;
   co_await commit(ctx, run, batch, none, none);

@@ -66,7 +66,6 @@ struct StreamRun {
   bool stopping = false;          // a failure that ends the run: workers take no more windows
   std::size_t path_index = 0;     // the path (current or deprecated) that answered
   int learned_days = 0;           // window size after adaptive splitting
-  std::vector<std::string> keys;  // parent keys synced, for child streams
   std::string collect;            // the column whose values are collected
   // The selected streams whose parent this is: the collected keys of each committed batch
   // go into sync.pending_children for them, in the batch's transaction.

@@ -185,29 +185,26 @@ awaitable<WindowRead> read_requests(SourceContext& ctx, StreamRun& run, const Pa
   co_return read;
 }
 
-// Commits what a window (or a piece of one, `window` unset) read: details, changed keys,
-// children's keys.
+// Commits what a window (or a piece of one, `window` unset) read, with its details; the
+// children's keys (all parents', or the changed ones') go into sync.pending_children in the
+// same transaction, and are not kept here: the child stream reads them from there.
 awaitable<void> commit_read(SourceContext& ctx, StreamRun& run, WindowRead& read,
                             std::optional<DateRange> window, std::optional<DateRange> backfill) {
   Batch& batch = read.batch;
   ParseOutcome& outcome = read.outcome;
   batch.count = static_cast<std::int64_t>(outcome.rows);
   if (!run.spec.details.empty()) co_await with_details(ctx, run, batch, outcome.collected);
-  std::vector<std::string> keys;
-  if (!run.collect.empty()) keys = std::move(outcome.collected);
   // StreamSpec::children_of_changed_only: the children get the keys the upsert changed.
   const bool changed_only = run.spec.children_of_changed_only && !run.collect.empty();
   db::TableLayout changed_layout;
   if (changed_only) {
     changed_layout = run.layout;
     changed_layout.changed_key = run.collect;
-  } else if (!run.child_streams.empty()) {
-    batch.parent_keys = keys;
+  } else if (!run.collect.empty() && !run.child_streams.empty()) {
+    batch.parent_keys = std::move(outcome.collected);
   }
-  auto counts = co_await commit(ctx, run, batch, window, window ? backfill : std::nullopt,
-                                changed_only ? &changed_layout : nullptr);
-  if (changed_only) keys = std::move(counts.changed_keys);
-  for (auto& k : keys) run.keys.push_back(std::move(k));
+  co_await commit(ctx, run, batch, window, window ? backfill : std::nullopt,
+                  changed_only ? &changed_layout : nullptr);
 }
 
 // One day of a datetime window too large to read whole: halved into pieces of the day, down

@@ -373,15 +373,34 @@ std::vector<std::string> SyncStore::keys_from(const std::string& table, const st
 }
 
 std::vector<std::string> SyncStore::pending_children(const std::string& source,
-                                                     const std::string& stream) {
+                                                     const std::string& stream,
+                                                     const std::string& after,
+                                                     std::size_t limit) {
   return with_reconnect("reading sync.pending_children", [&](pqxx::connection_base& c) {
     pqxx::read_transaction tx(c);
     std::vector<std::string> out;
-    for (const auto& row : tx.exec_params("SELECT parent_key FROM sync.pending_children WHERE "
-                                          "source = $1 AND stream = $2 ORDER BY parent_key",
-                                          source, stream))
+    out.reserve(limit);
+    for (const auto& row : tx.exec_params(
+             "SELECT parent_key FROM sync.pending_children WHERE source = $1 AND stream = $2 "
+             "AND (parent_key > $3 OR $5) ORDER BY parent_key LIMIT $4",
+             source, stream, after, static_cast<std::int64_t>(limit), after.empty()))
       out.push_back(row[0].as<std::string>());
     return out;
+  });
+}
+
+std::int64_t SyncStore::pending_children_before(const std::string& source,
+                                                const std::string& stream,
+                                                const std::string& parent) {
+  return with_reconnect("counting sync.pending_children", [&](pqxx::connection_base& c) {
+    pqxx::read_transaction tx(c);
+    return tx
+        .exec_params1(
+            "SELECT count(*) FROM sync.pending_children WHERE source = $1 AND stream = $2 AND "
+            "since < coalesce((SELECT max(started_at) FROM sync.runs WHERE source = $1 AND "
+            "stream = $3 AND $3 <> ''), 'infinity')",
+            source, stream, parent)[0]
+        .as<std::int64_t>();
   });
 }
 

@@ -111,8 +111,14 @@ class SyncStore {
                                      const std::string& own_key,
                                      const std::string& not_found_column);
 
-  // sync.pending_children (issue 15): parents whose children `stream` has not committed yet.
-  std::vector<std::string> pending_children(const std::string& source, const std::string& stream);
+  // sync.pending_children (issue 15): parents whose children `stream` has not committed yet,
+  // in key order, at most `limit` of them after the key `after` ("" = from the first).
+  std::vector<std::string> pending_children(const std::string& source, const std::string& stream,
+                                            const std::string& after, std::size_t limit);
+  // How many of them an earlier run left: recorded before the latest run of `parent` began
+  // (all of them when `parent` is "": the parent did not run in this pass).
+  std::int64_t pending_children_before(const std::string& source, const std::string& stream,
+                                       const std::string& parent);
   // The parents' keys are recorded by the windows that commit them (WindowCommit); this
   // clears them once their children are committed. One statement, however many keys.
   void clear_pending_children(const std::string& source, const std::string& stream,

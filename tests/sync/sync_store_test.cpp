@@ -93,5 +93,39 @@ TEST(SyncStore, StagingTablesAreKeptAcrossWindowsAndDiscardedAfterAFailedOne) {
   EXPECT_EQ(tx.exec1("SELECT count(*) FROM one")[0].as<int>(), 2);
 }
 
+// A child stream reads its pending parents page by page in key order (issue 13: all of them
+// at once held a million keys), an empty key included; those recorded before the parent's
+// latest run began are counted as left by an earlier run.
+TEST(SyncStore, PendingChildrenArePagedInKeyOrderAndTheEarlierOnesCounted) {
+  TestDatabase db("sync_store_pending");
+  SyncStore store(db.url());
+  store.migrate();
+  pqxx::connection observer(db.url());
+  auto exec = [&](const std::string& sql) {
+    pqxx::work tx(observer);
+    tx.exec(sql);
+    tx.commit();
+  };
+  exec("INSERT INTO sync.pending_children (source, stream, parent_key, since) VALUES "
+       "('s', 'kids', 'b', now() - interval '1 hour'), ('s', 'kids', '', now() - interval "
+       "'1 hour'), ('s', 'other', 'x', now() - interval '1 hour')");
+  store.start_run("s", "parents", "incremental", std::nullopt);
+  exec("INSERT INTO sync.pending_children (source, stream, parent_key) VALUES ('s', 'kids', "
+       "'d'), ('s', 'kids', 'a'), ('s', 'kids', 'c')");
+
+  std::vector<std::string> all;
+  std::string after;
+  for (int pages = 0; pages < 10; ++pages) {
+    const auto page = store.pending_children("s", "kids", after, 2);
+    ASSERT_LE(page.size(), 2u);
+    all.insert(all.end(), page.begin(), page.end());
+    if (page.size() < 2) break;
+    after = page.back();
+  }
+  EXPECT_EQ(all, (std::vector<std::string>{"", "a", "b", "c", "d"}));
+  EXPECT_EQ(store.pending_children_before("s", "kids", "parents"), 2);
+  EXPECT_EQ(store.pending_children_before("s", "kids", ""), 5);
+}
+
 }  // namespace
 }  // namespace partnersync::sync
