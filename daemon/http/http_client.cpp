@@ -58,6 +58,11 @@ constexpr std::size_t kSimdjsonPadding = 64;
 // update; Beast's http::async_read_some asks for at most 64 KiB. With 256 KiB the 1M-row
 // benchmark makes 2.4k reads instead of 7.6k (and 1.1k timer updates instead of 4.4k).
 constexpr std::size_t kReadChunk = std::size_t{256} * 1024;
+// A response's first read asks for this much: most answers (one record, one page of a small
+// account) fit, and a connection's buffer grows to kReadChunk only for a body that needs more
+// reads. An idle pooled connection keeps no buffer (put_idle): with 100 sources, 256 KiB per
+// pooled connection was most of the daemon's memory after a pass (issue 16).
+constexpr std::size_t kFirstRead = std::size_t{16} * 1024;
 constexpr std::size_t kChunkedReserve = std::size_t{4} * 1024 * 1024;
 
 std::string format_duration(Milliseconds d) {
@@ -338,6 +343,8 @@ struct Client::Impl {
       conn->close();
       return;
     }
+    // Nothing buffered between responses: give the read buffer back while idle.
+    if (conn->buffer.size() == 0) conn->buffer.shrink_to_fit();
     list.push_back(std::move(conn));
   }
 
@@ -444,13 +451,14 @@ struct Client::Impl {
   template <class Stream, class Parser>
   static asio::awaitable<std::tuple<error_code, std::size_t>> read_some(Stream& stream,
                                                                         beast::flat_buffer& buffer,
-                                                                        Parser& parser) {
+                                                                        Parser& parser,
+                                                                        std::size_t chunk) {
     error_code ec;
     if (buffer.size() > 0) {
       buffer.consume(parser.put(buffer.data(), ec));
       if (ec != bhttp::error::need_more) co_return std::tuple{ec, std::size_t{0}};
     }
-    auto [rec, n] = co_await stream.async_read_some(buffer.prepare(kReadChunk), nothrow);
+    auto [rec, n] = co_await stream.async_read_some(buffer.prepare(chunk), nothrow);
     buffer.commit(n);
     if (rec == asio::error::eof) {
       // The end of a body delimited by the connection's close; before any byte, a stale
@@ -496,6 +504,7 @@ struct Client::Impl {
     parser.body_limit(body_limit);
     parser.header_limit(kHeaderLimit);
     bool reserved = false;
+    std::size_t chunk = kFirstRead;
     while (!parser.is_done()) {
       if (parser.is_header_done() && !reserved) {
         reserved = true;
@@ -516,7 +525,8 @@ struct Client::Impl {
       const auto idle_end = now + options.idle_timeout;
       const bool idle_bound = idle_end < deadline;
       low.expires_at(idle_bound ? idle_end : deadline);
-      auto [rec, n] = co_await read_some(stream, conn.buffer, parser);
+      auto [rec, n] = co_await read_some(stream, conn.buffer, parser, chunk);
+      chunk = kReadChunk;
       counters.bytes_received.fetch_add(n, std::memory_order_relaxed);
       if (rec) {
         out.failure =
