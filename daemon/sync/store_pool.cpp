@@ -7,7 +7,8 @@
 namespace partnersync::sync {
 
 StorePool::StorePool(const std::string& url, int connections)
-    : pool_(static_cast<std::size_t>(std::max(1, connections))),
+    : gate_(static_cast<std::size_t>(kWindowsPerConnection * std::max(1, connections))),
+      pool_(static_cast<std::size_t>(std::max(1, connections))),
       lock_store_(std::make_unique<SyncStore>(url)) {
   lock_store_->set_stop_token(stop_.get_token());
   for (int i = 0; i < std::max(1, connections); ++i) {

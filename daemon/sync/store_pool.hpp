@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "daemon/sync/sync_store.hpp"
+#include "daemon/sync/window_gate.hpp"
 
 namespace partnersync::sync {
 
@@ -53,6 +54,12 @@ class StorePool {
 
   SyncStore& store() { return *stores_.front(); }  // only before/after the io_context runs
 
+  // The windows of every source held between fetch and commit: kWindowsPerConnection for each
+  // connection (enough to keep the connections busy while others are being fetched), so
+  // memory follows database.connections, not the number of sources (window_gate.hpp).
+  static constexpr int kWindowsPerConnection = 8;
+  WindowGate& gate() { return gate_; }
+
   // Closes the connections no window holds now (the lock store's too when no source holds its
   // lock); a later lease connects again.
   void close_idle();
@@ -63,6 +70,7 @@ class StorePool {
   void stop() { stop_.request_stop(); }
 
  private:
+  WindowGate gate_;
   struct Lease {
     explicit Lease(StorePool& p);
     ~Lease();

@@ -33,6 +33,8 @@ constexpr std::size_t kChildBatchBytes = 2u << 20;
 }  // namespace
 
 awaitable<void> read_whole(SourceContext& ctx, StreamRun& run) {
+  auto entering = ctx.stores.gate().enter(ctx.cancel);  // named: GCC 12 and co_await
+  const WindowGate::Place place = co_await std::move(entering);
   Batch batch;
   const Params no_params;
   const ParseContext context{ctx.source.name, "", ""};
@@ -68,6 +70,8 @@ awaitable<void> read_children(SourceContext& ctx, StreamRun& run,
   const EndpointSpec& endpoint = run.spec.endpoints.front();
   for (std::size_t start = 0, size = kChildBatch; start < parents.size();) {
     if (ctx.cancel.requested()) throw SyncError(FailureKind::cancelled, "cancelled by shutdown");
+    auto entering = ctx.stores.gate().enter(ctx.cancel);  // named: GCC 12 and co_await
+    const WindowGate::Place place = co_await std::move(entering);
     const std::size_t end = std::min(parents.size(), start + size);
     std::vector<std::string> texts(end - start);
     std::vector<std::int64_t> counts(end - start, 0);

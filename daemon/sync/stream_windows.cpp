@@ -16,6 +16,7 @@
 #include "daemon/sync/failure_policy.hpp"
 #include "daemon/sync/progress.hpp"
 #include "daemon/sync/stream_modes.hpp"
+#include "daemon/sync/store_pool.hpp"
 #include "daemon/sync/stream_steps.hpp"
 #include "daemon/sync/wait_group.hpp"
 
@@ -290,6 +291,8 @@ awaitable<void> window_or_fail(SourceContext& ctx, StreamRun& run, DateRange w,
                                std::optional<DateRange> backfill) {
   std::exception_ptr error;
   try {
+    auto entering = ctx.stores.gate().enter(ctx.cancel);  // named: GCC 12 and co_await
+    const WindowGate::Place place = co_await std::move(entering);
     co_await read_window(ctx, run, w, backfill);
   } catch (const std::exception&) {
     error = std::current_exception();
