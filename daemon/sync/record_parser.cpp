@@ -30,10 +30,6 @@ struct Cell {
   Scratch scratch{};
 };
 
-void set_view(Cell& cell, std::string_view text) {
-  cell.null = false;
-  cell.text = text;
-}
 
 }  // namespace
 
@@ -54,6 +50,7 @@ struct RecordParser::Impl final : RecordSink {
   std::vector<char> verbatim;      // per column: its values never need COPY escaping
   std::vector<int> completed;      // columns write() sets: not from the record, or empty if missing
   json::Taint taint;               // of the record being read
+  std::size_t text_bytes = 0;      // of the values set in `cells` for the record (set_view)
   // StreamSpec::split_raw_member: the member holding the record as served, and its text in the
   // record being read (empty when absent: the record itself is then raw).
   std::string raw_member;
@@ -115,6 +112,14 @@ struct RecordParser::Impl final : RecordSink {
                          ((c.origin == Origin::json && checked) || c.origin == Origin::tier ||
                           c.origin == Origin::window_from));
     }
+  }
+
+  // Sets a cell; text_bytes bounds the row's escaped size for write() (a cell set twice counts
+  // twice: only an upper bound), so write() needs no pass over the cells to size it.
+  void set_view(Cell& cell, std::string_view text) {
+    cell.null = false;
+    cell.text = text;
+    text_bytes += text.size();
   }
 
   void problem(std::string_view field, const Input& input, ValueType type, Problem p) {
@@ -206,6 +211,7 @@ struct RecordParser::Impl final : RecordSink {
     }
     taint = {};
     served = {};
+    text_bytes = 0;
     walk(object, root);
   }
 
@@ -265,9 +271,8 @@ struct RecordParser::Impl final : RecordSink {
       return;
     }
     // The typed columns are short: escaped into `row` with plain stores, then one append.
-    std::size_t worst = 2 * context->source.size();
-    for (const auto& cell : cells)
-      worst += 1 + (cell.null ? kCopyNull.size() : 2 * cell.text.size());
+    const std::size_t worst =
+        2 * context->source.size() + cells.size() * (1 + kCopyNull.size()) + 2 * text_bytes;
     if (row.size() < worst) row.resize(std::max(worst, 2 * row.size()));
     char* const begin = row.data();
     char* to = copy_escape_to(begin, context->source);
