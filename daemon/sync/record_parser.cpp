@@ -1,5 +1,8 @@
 // simdjson ondemand over a whole body: one pass per record, fields matched against the path
 // tree (field_paths), values converted (value_conversion), rows written as COPY text.
+// A little over 400 lines on purpose: the walk of a record and the writing of its row share
+// the per-record state of Impl (cells, taint, text_bytes), and the hot path stays in one
+// translation unit so GCC inlines simdjson's iterator into it (parse_bench, issue 10).
 #include "daemon/sync/record_parser.hpp"
 
 #include <simdjson.h>
