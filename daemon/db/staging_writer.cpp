@@ -130,6 +130,17 @@ std::string deduplicated(pqxx::transaction_base& tx, const TableLayout& layout) 
          " FROM " + staging_table(layout) + " ORDER BY " + join(tx, layout.key) + ", ctid DESC";
 }
 
+// A timestamptz column a written row gets NULL in (removed_at of a member listed again,
+// deleted_upstream_at of a record that answers again): set, and compared like the values.
+void clear_on_write(pqxx::transaction_base& tx, const std::string& column, std::string& set,
+                    std::string& target_values, std::string& new_values) {
+  if (column.empty()) return;
+  const auto q = tx.quote_name(column);
+  set += q + " = NULL, ";
+  target_values += (target_values.empty() ? "t." : ", t.") + q;
+  new_values += new_values.empty() ? "NULL::timestamptz" : ", NULL::timestamptz";
+}
+
 WriteCounts upsert(pqxx::dbtransaction& tx, const TableLayout& layout, std::int64_t rows,
                    const std::string& after) {
   std::vector<std::string> changing;
@@ -143,13 +154,8 @@ WriteCounts upsert(pqxx::dbtransaction& tx, const TableLayout& layout, std::int6
     new_values += (new_values.empty() ? "EXCLUDED." : ", EXCLUDED.") + q;
   }
   // A member listed again, a record that answers again after a 404: current again.
-  for (const auto* column : {&layout.removed_column, &layout.not_found_column}) {
-    if (column->empty()) continue;
-    const auto q = tx.quote_name(*column);
-    set += q + " = NULL, ";
-    target_values += (target_values.empty() ? "t." : ", t.") + q;
-    new_values += new_values.empty() ? "NULL::timestamptz" : ", NULL::timestamptz";
-  }
+  clear_on_write(tx, layout.removed_column, set, target_values, new_values);
+  clear_on_write(tx, layout.not_found_column, set, target_values, new_values);
   set += "last_changed_at = now()";
   std::string sql = "WITH upserted AS (INSERT INTO " + quote_table(tx, layout.table) + " AS t (" +
                     join(tx, layout.columns) + ") " + deduplicated(tx, layout) + " ON CONFLICT (" +
@@ -199,12 +205,7 @@ WriteCounts update_only(pqxx::dbtransaction& tx, const TableLayout& layout, std:
     target_values += (target_values.empty() ? "t." : ", t.") + q;
     new_values += (new_values.empty() ? "s." : ", s.") + q;
   }
-  if (!layout.not_found_column.empty()) {  // answered again after a 404 (as in upsert)
-    const auto q = tx.quote_name(layout.not_found_column);
-    set += q + " = NULL, ";
-    target_values += (target_values.empty() ? "t." : ", t.") + q;
-    new_values += new_values.empty() ? "NULL::timestamptz" : ", NULL::timestamptz";
-  }
+  clear_on_write(tx, layout.not_found_column, set, target_values, new_values);
   set += "last_changed_at = now()";
   const auto row = RawConnection::first_row(
       tx, "WITH updated AS (UPDATE " + quote_table(tx, layout.table) + " AS t SET " + set +

@@ -15,6 +15,21 @@ using partnersync::http::GunzipStatus;
 
 constexpr std::size_t kPadding = 64;  // what simdjson may read past the end
 
+// Decodes a copy of `input` with `decode`: an ok body within the limit and padded, a refused
+// body left as it came.
+template <class Decode>
+GunzipStatus check(Decode decode, const std::string& input, std::size_t limit, std::string& out) {
+  out = input;
+  const GunzipStatus status = decode(out, limit);
+  if (status == GunzipStatus::ok) {
+    if (out.size() > limit) __builtin_trap();
+    if (out.capacity() < out.size() + kPadding) __builtin_trap();
+  } else if (out != input) {
+    __builtin_trap();
+  }
+  return status;
+}
+
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
@@ -23,23 +38,10 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   const std::size_t limit = knob == 0xffff ? std::size_t{256} << 10 : knob;
   const std::string input(reinterpret_cast<const char*>(data + 2), size - 2);
 
-  std::string whole = input;
-  const GunzipStatus whole_status = partnersync::http::gunzip_body(whole, limit);
-  if (whole_status == GunzipStatus::ok) {
-    if (whole.size() > limit) __builtin_trap();
-    if (whole.capacity() < whole.size() + kPadding) __builtin_trap();
-  } else if (whole != input) {
-    __builtin_trap();  // a refused body is left as it came
-  }
-
-  std::string streamed = input;
-  const GunzipStatus streamed_status = partnersync::http::gunzip_body_streaming(streamed, limit);
-  if (streamed_status == GunzipStatus::ok) {
-    if (streamed.size() > limit) __builtin_trap();
-    if (streamed.capacity() < streamed.size() + kPadding) __builtin_trap();
-  } else if (streamed != input) {
-    __builtin_trap();
-  }
+  std::string whole, streamed;
+  const GunzipStatus whole_status = check(partnersync::http::gunzip_body, input, limit, whole);
+  const GunzipStatus streamed_status =
+      check(partnersync::http::gunzip_body_streaming, input, limit, streamed);
   // gunzip_body falls back to the streaming decoder for anything it cannot decode as sized, so
   // whatever zlib decodes within the limit gunzip_body decodes too, to the same bytes. The
   // converse does not hold, and is harmless: libdeflate skips the optional header CRC16 (FHCRC,
